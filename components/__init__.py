@@ -1,0 +1,1 @@
+"""aistack: self-hosted AI inference platform as Pulumi components."""

@@ -1,0 +1,1 @@
+"""Hardware facts (CPU topology, GPUs, memory) and the placement planner. Pure functions, no Pulumi."""
