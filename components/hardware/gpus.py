@@ -36,7 +36,7 @@ class GpuInfo:
 class GpuDiscovery:
     gpus: tuple[GpuInfo, ...]
     driver_version: str | None
-    error: str | None = None  # why no GPUs were found, in words
+    error: str | None = None  # why no GPUs (or not all of them) were found, in words
 
 
 def _text(value: Any) -> str:
@@ -56,27 +56,34 @@ def discover_gpus(nvml: Any = None) -> GpuDiscovery:
         return GpuDiscovery((), None, f"NVML is not available ({_text(exc) or type(exc).__name__}): no NVIDIA driver")
     try:
         driver = _text(nvml.nvmlSystemGetDriverVersion())
-        gpus = []
+        gpus, skipped = [], []
         for index in range(nvml.nvmlDeviceGetCount()):
-            handle = nvml.nvmlDeviceGetHandleByIndex(index)
-            major, minor = nvml.nvmlDeviceGetCudaComputeCapability(handle)
-            mig_capable = mig_enabled = False
             try:
-                current, _pending = nvml.nvmlDeviceGetMigMode(handle)
-                mig_capable, mig_enabled = True, bool(current)
-            except Exception:  # NVMLError_NotSupported on GPUs without MIG
-                pass
-            gpus.append(
-                GpuInfo(
-                    index=index,
-                    uuid=_text(nvml.nvmlDeviceGetUUID(handle)),
-                    name=_text(nvml.nvmlDeviceGetName(handle)),
-                    memory_bytes=int(nvml.nvmlDeviceGetMemoryInfo(handle).total),
-                    compute_capability=(int(major), int(minor)),
-                    mig_capable=mig_capable,
-                    mig_enabled=mig_enabled,
-                )
-            )
-        return GpuDiscovery(tuple(gpus), driver)
+                gpus.append(_gpu_info(nvml, index))
+            except Exception as exc:  # NVMLError_GpuIsLost, _Unknown, ...: skip that GPU, keep the others
+                skipped.append(f"GPU {index} skipped ({_text(exc) or type(exc).__name__})")
+        return GpuDiscovery(tuple(gpus), driver, "; ".join(skipped) or None)
+    except Exception as exc:
+        return GpuDiscovery((), None, f"NVML failed ({_text(exc) or type(exc).__name__})")
     finally:
         nvml.nvmlShutdown()
+
+
+def _gpu_info(nvml: Any, index: int) -> GpuInfo:
+    handle = nvml.nvmlDeviceGetHandleByIndex(index)
+    major, minor = nvml.nvmlDeviceGetCudaComputeCapability(handle)
+    mig_capable = mig_enabled = False
+    try:
+        current, _pending = nvml.nvmlDeviceGetMigMode(handle)
+        mig_capable, mig_enabled = True, bool(current)
+    except Exception:  # NVMLError_NotSupported on GPUs without MIG
+        pass
+    return GpuInfo(
+        index=index,
+        uuid=_text(nvml.nvmlDeviceGetUUID(handle)),
+        name=_text(nvml.nvmlDeviceGetName(handle)),
+        memory_bytes=int(nvml.nvmlDeviceGetMemoryInfo(handle).total),
+        compute_capability=(int(major), int(minor)),
+        mig_capable=mig_capable,
+        mig_enabled=mig_enabled,
+    )
