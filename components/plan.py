@@ -112,7 +112,9 @@ def plan_to_dict(cfg: StackConfig, p: Plan, stack: str | None = None) -> dict[st
                 "server": r.server,
                 "replica": r.replica,
                 "machine": r.machine,
-                "gpus": [g.index for g in r.gpus],
+                # On a cluster the device plugin picks the GPUs of a node: only their count is planned.
+                "gpus": [g.index for g in r.gpus] if inv.kind == "workstation" else None,
+                "gpuCount": len(r.gpus),
                 "gpuNames": [g.name for g in r.gpus],
                 "migProfile": r.mig_profile,
                 "hostCores": r.host_core_count,
@@ -210,6 +212,8 @@ def format_plan(cfg: StackConfig, p: Plan, stack: str | None = None) -> str:
         rows.append([r.server, str(r.replica), r.machine, str(r.core_count), cpuset, l3, "-", fit_text])
     for r in p.gpu:
         gpus = ",".join(str(g.index) for g in r.gpus)
+        if p.inventory.kind == "cluster":
+            gpus = f"{len(r.gpus)} × GPU"
         if r.mig_profile:
             gpus = f"MIG {r.mig_profile}"
         l3 = ",".join(map(str, sorted({c.l3 for c in r.host_cores}))) or "-"

@@ -102,10 +102,13 @@ def _hint(err: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern")
         return f"has the wrong form: expected {PATTERN_WORDS.get(pattern, f'a match for {pattern}')}"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind == "string_type" and isinstance(err.get("input"), (int, float)) and not isinstance(err.get("input"), bool):
+        # YAML reads unquoted digits as a number (and drops leading zeros): the value must be quoted.
+        return "wrong type: should be a string; quote the value in the stack file (YAML reads unquoted digits as a number)"
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind.startswith(("int_from", "float_from")):
         return err["msg"].replace("Input should be", "wrong type: should be")
     msg = err["msg"]
-    return msg.removeprefix("Value error, ")
+    return msg.removeprefix("Value error, ").replace("Input should be", "must be")
 
 
 def _got(err: dict[str, Any], path: str) -> str:
@@ -120,19 +123,47 @@ def _got(err: dict[str, Any], path: str) -> str:
 
 
 def problems_from_validation(exc: ValidationError) -> list[Problem]:
-    problems = []
+    """One problem per key: the branches of a union (`int | str`) failing together count once."""
+    by_path: dict[str, list[dict[str, Any]]] = {}
     for err in exc.errors():
-        path = format_path(err["loc"]) or "(root)"
-        problems.append(Problem(path, _hint(err) + _got(err, path)))
+        by_path.setdefault(format_path(err["loc"]) or "(root)", []).append(err)
+    problems = []
+    for path, errs in by_path.items():
+        if len(errs) > 1 and all(_is_union_branch(e) for e in errs):
+            wanted = " or ".join(dict.fromkeys(_expected(e) for e in errs))
+            problems.append(Problem(path, f"wrong type: should be {wanted}" + _got(errs[0], path)))
+            continue
+        problems += [Problem(path, _hint(err) + _got(err, path)) for err in errs]
     return problems
+
+
+def _is_union_branch(err: dict[str, Any]) -> bool:
+    return any(part in _UNION_TAGS for part in err["loc"] if isinstance(part, str))
+
+
+def _expected(err: dict[str, Any]) -> str:
+    tag = next((p for p in reversed(err["loc"]) if isinstance(p, str) and p in _UNION_TAGS), "")
+    return {"int": "an integer", "str": "a string", "float": "a number", "bool": "true or false"}.get(tag, tag)
+
+
+class RawConfig(dict):
+    """The `aistack:` keys of a stack (namespace stripped), plus problems found while reading them."""
+
+    def __init__(self, *args: Any, problems: Iterable[Problem] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.problems = list(problems)
 
 
 def parse_stack_config(raw: dict[str, Any], stack: str | None = None) -> StackConfig:
     """Validate raw `{key: value}` config (namespace already stripped). Raises ConfigError."""
+    early = list(getattr(raw, "problems", ()))
     try:
-        return StackConfig.model_validate(raw)
+        cfg = StackConfig.model_validate(dict(raw))
     except ValidationError as exc:
-        raise ConfigError(problems_from_validation(exc), stack) from None
+        raise ConfigError(early + problems_from_validation(exc), stack) from None
+    if early:
+        raise ConfigError(early, stack)
+    return cfg
 
 
 def _decode(value: Any) -> Any:
@@ -145,15 +176,20 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def strip_namespace(config: dict[str, Any], stack: str | None = None) -> dict[str, Any]:
-    raw, foreign = {}, []
+def strip_namespace(config: dict[str, Any], stack: str | None = None) -> RawConfig:
+    """`aistack:` keys without their namespace. A key whose namespace looks like a typo of `aistack`, or that has
+    no namespace at all, is reported (in `.problems`) instead of being silently ignored."""
+    raw: dict[str, Any] = {}
+    problems: list[Problem] = []
     for key, value in config.items():
-        ns, _, name = key.partition(":")
+        ns, colon, name = key.partition(":")
         if ns == NAMESPACE:
             raw[name] = _decode(value)
-        elif ns not in ("pulumi", "docker", "kubernetes", ""):
-            foreign.append(key)
-    return raw
+        elif not colon:
+            problems.append(Problem(key, f"config keys need a namespace; did you mean `{NAMESPACE}:{key}`?"))
+        elif ns not in ("pulumi", "docker", "kubernetes") and difflib.get_close_matches(ns, [NAMESPACE], cutoff=0.6):
+            problems.append(Problem(key, f"unknown namespace `{ns}`; did you mean `{NAMESPACE}:{name}`?"))
+    return RawConfig(raw, problems=problems)
 
 
 def config_from_pulumi() -> dict[str, Any]:
@@ -168,9 +204,14 @@ def config_from_stack_file(stack: str, project_dir: str | pathlib.Path = ".") ->
     path = pathlib.Path(project_dir) / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise ConfigError([Problem("(stack)", f"no stack file {path.name}; stacks: {', '.join(list_stacks(project_dir))}")])
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem("(stack)", f"{path.name} is not valid YAML: {exc}".replace("\n", " "))], stack) from None
+    if not isinstance(data, dict) or not isinstance(data.get("config") or {}, dict):
+        raise ConfigError([Problem("(stack)", f"{path.name} must be a mapping with a `config:` mapping")], stack)
     config = {k: v for k, v in (data.get("config") or {}).items() if not (isinstance(v, dict) and "secure" in v)}
-    return strip_namespace(config)
+    return strip_namespace(config, stack)
 
 
 def list_stacks(project_dir: str | pathlib.Path = ".") -> list[str]:

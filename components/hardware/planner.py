@@ -266,7 +266,8 @@ def _plan_gpus(cfg: StackConfig, inv: Inventory, sizes: dict[str, float], host_c
         return [], [Problem("gpuServers", f"{len(cfg.gpu_servers)} GPU server(s) configured but {where} has no NVIDIA GPU{why}; remove gpuServers or deploy on a GPU host")]
     used: dict[tuple[str, int], str] = {}
     gpu_load: dict[tuple[str, int], list[tuple[str, float]]] = {}
-    slots: dict[str, int] = {m.name: len(m.gpus) * m.count for m in gpu_pools}
+    # Free whole GPUs on each node of each pool: a replica's GPUs must sit on one node.
+    node_free: dict[str, list[int]] = {m.name: [len(m.gpus)] * m.count for m in gpu_pools}
     for i, server in enumerate(cfg.gpu_servers):
         model = models.get(server.model)
         if model is None or server.model not in sizes:
@@ -279,21 +280,28 @@ def _plan_gpus(cfg: StackConfig, inv: Inventory, sizes: dict[str, float], host_c
             if inv.kind != "cluster" or not pool.mig_allowed:
                 problems.append(Problem(f"{path}.migProfile", "MIG slices are only planned on cluster GPU pools with migAllowed: true; remove migProfile"))
                 continue
+            gpu0 = pool.gpus[0]
+            if not gpu0.mig_capable:
+                problems.append(Problem(f"{path}.migProfile", f"the GPUs of pool {pool.name} ({gpu0.name}) are not MIG-capable; set migCapable: true on them if they are, or remove migProfile"))
+                continue
             slice_gib = mig_memory_gib(server.mig_profile)
+            compute = int(server.mig_profile.split("g.", 1)[0])
+            # A GPU has 7 compute slices; memory bounds the count too (an "80GB" card reports a little less).
+            per_gpu = min(7 // compute if 1 <= compute <= 7 else 0, int(gpu0.memory_gib * 1.05 // slice_gib))
+            if per_gpu == 0:
+                problems.append(Problem(f"{path}.migProfile", f"{server.mig_profile} does not fit a {gpu0.name} ({gpu0.memory_gib:.1f} GiB, 7 compute slices)"))
+                continue
             fit = gpu_fit(server, model, sizes[model.name], slice_gib)
-            # A GPU splits into at most 7 slices; memory bounds it too.
-            per_gpu = min(7, int(pool.gpus[0].memory_gib // slice_gib))
-            whole_gpus = math.ceil(server.replicas / per_gpu)
-            slots[pool.name] -= whole_gpus  # MIG GPUs are taken out of the whole-GPU count
-            if slots[pool.name] < 0:
-                problems.append(Problem(f"{path}.replicas", f"pool {pool.name} has no room for {server.replicas} more {server.mig_profile} slice(s)"))
+            whole_gpus = math.ceil(server.replicas / per_gpu)  # MIG GPUs are taken out of the whole-GPU count
+            if not _take_gpus(node_free[pool.name], 1, whole_gpus):
+                problems.append(Problem(f"{path}.replicas", f"pool {pool.name} has no room for {server.replicas} {server.mig_profile} slice(s) ({whole_gpus} GPU(s) at {per_gpu} per GPU; {sum(node_free[pool.name])} GPU(s) left)"))
             gpus_for = [pool.gpus[:1]] * server.replicas
         else:
             gpus_for = []
             if inv.kind == "workstation":
                 refs = server.gpus
                 if refs is None:
-                    free = [g for g in pool.gpus if (pool.name, g.index) not in used]
+                    free = [g for g in pool.gpus if (pool.name, g.index) not in used and not g.mig_enabled]
                     refs = [g.index for g in free[: server.gpu_count * server.replicas]]
                     if len(refs) < server.gpu_count * server.replicas:
                         problems.append(Problem(f"{path}.gpuCount", f"needs {server.gpu_count * server.replicas} free GPU(s); {len(free)} left on {pool.name} ({len(pool.gpus)} in total)"))
@@ -305,6 +313,9 @@ def _plan_gpus(cfg: StackConfig, inv: Inventory, sizes: dict[str, float], host_c
                         have = ", ".join(f"{g.index} ({g.name})" for g in pool.gpus)
                         problems.append(Problem(f"{path}.gpus[{j}]", f"GPU {ref!r} does not exist on {pool.name}; it has GPU(s) {have}"))
                         continue
+                    if gpu.mig_enabled:
+                        problems.append(Problem(f"{path}.gpus[{j}]", f"GPU {gpu.index} ({gpu.name}) has MIG enabled, so it cannot be used whole; disable MIG on it (nvidia-smi -i {gpu.index} -mig 0) or pick another GPU"))
+                        continue
                     used[(pool.name, gpu.index)] = server.name  # explicit lists may share a GPU: memory is checked below
                     chosen.append(gpu)
                 if len(chosen) != len(refs):
@@ -314,9 +325,8 @@ def _plan_gpus(cfg: StackConfig, inv: Inventory, sizes: dict[str, float], host_c
                 if server.gpu_count > len(pool.gpus):
                     problems.append(Problem(f"{path}.gpuCount", f"{server.gpu_count} GPUs per replica but nodes of pool {pool.name} have {len(pool.gpus)}"))
                     continue
-                slots[pool.name] -= server.gpu_count * server.replicas
-                if slots[pool.name] < 0:
-                    problems.append(Problem(f"{path}.replicas", f"pool {pool.name} runs out of GPUs ({len(pool.gpus) * pool.count} in total)"))
+                if not _take_gpus(node_free[pool.name], server.gpu_count, server.replicas):
+                    problems.append(Problem(f"{path}.replicas", f"pool {pool.name} runs out of GPUs: {server.replicas} replica(s) × {server.gpu_count} GPU(s) on one node each, {sum(node_free[pool.name])} GPU(s) left on {pool.count} node(s) × {len(pool.gpus)}"))
                     continue
                 gpus_for = [pool.gpus[: server.gpu_count]] * server.replicas
             slice_gib = min(g.memory_gib for g in gpus_for[0])
@@ -353,6 +363,18 @@ def _plan_gpus(cfg: StackConfig, inv: Inventory, sizes: dict[str, float], host_c
     return replicas, problems
 
 
+def _take_gpus(free: list[int], per_replica: int, replicas: int) -> bool:
+    """First fit of `replicas` groups of `per_replica` GPUs, each group on one node. Updates `free` only on success."""
+    trial = list(free)
+    for _ in range(replicas):
+        node = next((n for n, left in enumerate(trial) if left >= per_replica), None)
+        if node is None:
+            return False
+        trial[node] -= per_replica
+    free[:] = trial
+    return True
+
+
 def _memory_problems(cfg: StackConfig, inv: Inventory, sizes: dict[str, float]) -> list[Problem]:
     problems: list[Problem] = []
     models = {m.name: m for m in cfg.models}
@@ -368,7 +390,7 @@ def _memory_problems(cfg: StackConfig, inv: Inventory, sizes: dict[str, float]) 
         if inv.kind == "workstation":
             total = sum(s.memory_gib * s.replicas for s in cfg.cpu_servers) + sum(s.memory_gib * s.replicas for s in cfg.gpu_servers)
             if total > usable:
-                problems.append(Problem("cpuServers", f"memory limits add up to {total:g} GiB but {machine.name} has {machine.memory_gib:.1f} GiB - {inv.reserved_memory_gib:g} GiB reserved = {usable:.1f} GiB; lower memoryGib or replicas"))
+                problems.append(Problem("cpuServers" if cfg.cpu_servers else "gpuServers", f"memory limits add up to {total:g} GiB but {machine.name} has {machine.memory_gib:.1f} GiB - {inv.reserved_memory_gib:g} GiB reserved = {usable:.1f} GiB; lower memoryGib or replicas"))
         else:
             for group, servers in (("cpuServers", cfg.cpu_servers), ("gpuServers", cfg.gpu_servers)):
                 for i, s in enumerate(servers):
