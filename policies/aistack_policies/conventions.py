@@ -1,0 +1,37 @@
+"""The labelling conventions of the aistack program that the stack-level rules rely on.
+
+Every Docker container and every Kubernetes workload / pod template carries
+
+* ``aistack.dev/role``: one of ``ROLES``;
+* ``aistack.dev/workload``: the workload name (``prometheus`` for the Prometheus server).
+
+Data volumes (Docker volumes labelled ``aistack.dev/data=true``, every Kubernetes PVC) are declared
+with ``retain_on_delete=True`` and, because policies cannot see that option, also carry
+``aistack.dev/retain=true`` (see ``rules/dat01_data_protection.py``).
+"""
+
+from __future__ import annotations
+
+LABEL_ROLE = "aistack.dev/role"
+LABEL_WORKLOAD = "aistack.dev/workload"
+LABEL_DATA = "aistack.dev/data"
+LABEL_RETAIN = "aistack.dev/retain"
+
+ROLE_INFERENCE = "inference"
+ROLE_GATEWAY = "gateway"
+ROLE_WEBUI = "webui"
+ROLE_MONITORING = "monitoring"
+ROLE_MODEL_FETCH = "model-fetch"
+ROLE_EXPORTER = "exporter"
+
+ROLES: tuple[str, ...] = (
+    ROLE_INFERENCE,
+    ROLE_GATEWAY,
+    ROLE_WEBUI,
+    ROLE_MONITORING,
+    ROLE_MODEL_FETCH,
+    ROLE_EXPORTER,
+)
+
+PROMETHEUS_WORKLOAD = "prometheus"
+PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml"

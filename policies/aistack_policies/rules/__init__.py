@@ -1,0 +1,1 @@
+"""One module per rule (or per small group of rules sharing one table row)."""
