@@ -1,7 +1,7 @@
 """The root model: one field per top-level `aistack:` config key."""
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .base import ConfigModel
 from .gateway import GatewayConfig
@@ -33,13 +33,16 @@ class StackConfig(ConfigModel):
     hf_token: str | None = Field(None, description="Secret: Hugging Face token for gated model downloads.")
     grafana_admin_password: str | None = Field(None, description="Secret: Grafana admin password.")
 
-    @model_validator(mode="after")
-    def _target_matches_hardware(self) -> "StackConfig":
-        if self.target == "kubernetes" and self.hardware.host is not None:
+    @field_validator("hardware")
+    @classmethod
+    def _target_matches_hardware(cls, hardware: HardwareConfig, info: ValidationInfo) -> HardwareConfig:
+        # A field validator (not a model validator) so the problem is reported at `aistack:hardware`.
+        target = info.data.get("target")
+        if target == "kubernetes" and hardware.host is not None:
             raise ValueError("target `kubernetes` needs `hardware.nodePools`, not `hardware.host`")
-        if self.target == "docker" and self.hardware.node_pools is not None:
+        if target == "docker" and hardware.node_pools is not None:
             raise ValueError("target `docker` needs `hardware.host` or `hardware.detect`, not `hardware.nodePools`")
-        return self
+        return hardware
 
     @property
     def server_names(self) -> list[str]:
