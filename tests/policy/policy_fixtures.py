@@ -182,10 +182,19 @@ def pod_monitor(namespace: str = "aistack", **match: str) -> dict[str, Any]:
 # --- mutation helpers ---------------------------------------------------------------------------
 
 
-def with_(props: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A deep copy of ``props`` with ``value`` at a dotted path (``a.b.0.c``)."""
+def _parts(path: str | tuple[str, ...]) -> list[str]:
+    return list(path) if isinstance(path, tuple) else path.split(".")
+
+
+def key_path(path: str, key: str) -> tuple[str, ...]:
+    """A path whose last key contains dots (``nvidia.com/gpu``)."""
+    return (*path.split("."), key)
+
+
+def with_(props: Mapping[str, Any], path: str | tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of ``props`` with ``value`` at a dotted path (``a.b.0.c``) or a tuple of keys."""
     out = copy.deepcopy(dict(props))
-    *parents, last = path.split(".")
+    *parents, last = _parts(path)
     cur: Any = out
     for key in parents:
         cur = cur[int(key)] if isinstance(cur, list) else cur.setdefault(key, {})
@@ -196,9 +205,9 @@ def with_(props: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def without(props: Mapping[str, Any], path: str) -> dict[str, Any]:
+def without(props: Mapping[str, Any], path: str | tuple[str, ...]) -> dict[str, Any]:
     out = copy.deepcopy(dict(props))
-    *parents, last = path.split(".")
+    *parents, last = _parts(path)
     cur: Any = out
     for key in parents:
         cur = cur[int(key)] if isinstance(cur, list) else cur[key]
