@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import sys
 from typing import Any, Sequence
@@ -267,10 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             print(json.dumps(error_to_dict(exc, args.stack), indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_CONFIG_ERROR
-    if args.json:
-        print(json.dumps(plan_to_dict(cfg, result, args.stack), indent=2, sort_keys=True, ensure_ascii=False))
-    else:
-        print(format_plan(cfg, result, args.stack))
+    text = (
+        json.dumps(plan_to_dict(cfg, result, args.stack), indent=2, sort_keys=True, ensure_ascii=False)
+        if args.json
+        else format_plan(cfg, result, args.stack)
+    )
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # `... | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

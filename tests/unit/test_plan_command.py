@@ -102,6 +102,8 @@ def test_detect_reads_the_machine(tmp_path):
 
 
 def test_missing_stack_lists_the_stacks():
-    result = run_plan("--stack", "nope")
+    """Also through `python -m components plan`."""
+    result = subprocess.run([sys.executable, "-m", "components", "plan", "--stack", "nope"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no stack file Pulumi.nope.yaml; stacks: " in result.stderr and "dev" in result.stderr

@@ -99,3 +99,15 @@ def test_cpu_list_round_trip(text, cpus):
 def test_format_cpu_list_collapses_ranges():
     assert format_cpu_list([17, 0, 1, 2, 16, 2]) == "0-2,16-17"
     assert format_cpu_list([]) == ""
+
+
+def test_committed_fixture_trees_match_their_generator(tmp_path):
+    """tests/fixtures/sysfs/<name> is what make_sysfs.py writes (run it after changing a machine there)."""
+    import make_sysfs
+
+    for machine in make_sysfs.MACHINES:
+        make_sysfs.generate(machine, tmp_path / machine.name)
+        fresh = {p.relative_to(tmp_path / machine.name): p.read_text() for p in (tmp_path / machine.name).rglob("*") if p.is_file()}
+        committed_root = SYSFS / machine.name
+        committed = {p.relative_to(committed_root): p.read_text() for p in committed_root.rglob("*") if p.is_file()}
+        assert fresh == committed, f"tests/fixtures/sysfs/{machine.name} is stale: run python tests/fixtures/make_sysfs.py"
