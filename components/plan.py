@@ -20,7 +20,7 @@ from .config import ConfigError, StackConfig, config_from_stack_file, load_stack
 from .hardware.fit import cpu_memory_needed_gib
 from .hardware.gpus import discover_gpus
 from .hardware.inventory import Inventory, Machine, build_inventory
-from .hardware.planner import CpuReplica, GpuReplica, Plan, plan
+from .hardware.planner import CpuReplica, Plan, plan
 from .hardware.topology import PhysicalCore, format_cpu_list, read_sysfs
 
 EXIT_CONFIG_ERROR = 2
@@ -120,6 +120,7 @@ def plan_to_dict(cfg: StackConfig, p: Plan, stack: str | None = None) -> dict[st
                 "migProfile": r.mig_profile,
                 "hostCores": r.host_core_count,
                 "hostCpuset": r.host_cpuset or None,
+                "hostL3Domains": sorted({c.l3 for c in r.host_cores}),
                 "memoryGib": r.memory_gib,
                 "fit": {
                     "weightsGib": round(r.fit.weights_gib, 3),

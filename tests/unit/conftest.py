@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import pathlib
 import sys
 from typing import Any, Callable
@@ -24,10 +25,12 @@ from components.hardware.inventory import build_inventory  # noqa: E402
 from components.hardware.planner import plan  # noqa: E402
 from components.hardware.topology import read_sysfs  # noqa: E402
 
+# `unit` (default) is fast and repeatable; HYPOTHESIS_PROFILE=thorough searches far longer with fresh examples.
 settings.register_profile(
     "unit", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
-settings.load_profile("unit")
+settings.register_profile("thorough", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "unit"))
 
 GGUF_7B = {
     "name": "qwen2.5-7b-q4",
