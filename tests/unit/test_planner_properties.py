@@ -1,7 +1,7 @@
 """Property tests: on any topology and any request, the planner returns a sound plan or a ConfigError."""
 from __future__ import annotations
 
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from components.config import ConfigError, load_stack_config
@@ -152,6 +152,7 @@ def _must_have_failed_for_a_reason(topology, servers, gpu_servers, reserved, gpu
     assert pinned or need > len(topology.cores) or not gpus_ok, f"refused a plan that fits:\n{exc}"
 
 
+@settings(max_examples=40)
 @given(topologies())
 def test_generated_topologies_are_well_formed(topology):
     cpus = [c for core in topology.cores for c in core.cpus]
