@@ -84,21 +84,22 @@ class Benchmark:
     framework: str
     version: str
     reference: str
+    short: str = ""  # how the docs name the framework
 
     def __str__(self) -> str:
-        return f"{self.framework} {self.version} {self.reference}".replace("  ", " ")
+        return " ".join(p for p in (self.short or self.framework, self.version, self.reference) if p)
 
 
 def cis_docker(reference: str) -> Benchmark:
-    return Benchmark("CIS Docker Benchmark", "v1.6.0", reference)
+    return Benchmark("CIS Docker Benchmark", "v1.6.0", reference, "CIS Docker")
 
 
 def pss(reference: str) -> Benchmark:
-    return Benchmark("Kubernetes Pod Security Standards", "", reference)
+    return Benchmark("Kubernetes Pod Security Standards", "", reference, "PSS")
 
 
 def aistack(reference: str) -> Benchmark:
-    return Benchmark("aistack conventions", "", reference)
+    return Benchmark("aistack conventions", "", reference, "aistack convention:")
 
 
 @dataclass(frozen=True)

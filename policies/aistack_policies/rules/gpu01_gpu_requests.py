@@ -89,7 +89,7 @@ RULE = ResourceRule(
         "`resources.limits[nvidia.com/gpu]` (or a MIG resource) with an equal request. Set "
         "`allowAllGpus` for single-GPU workstations where `all` is intended."
     ),
-    benchmarks=(Benchmark("Kubernetes GPU scheduling", "", "extended resources"),),
+    benchmarks=(Benchmark("Kubernetes GPU scheduling", "", "(extended resources in limits)", "Kubernetes GPU scheduling"),),
     level=MANDATORY,
     severity=Severity.MEDIUM,
     targets=(DOCKER, KUBERNETES),

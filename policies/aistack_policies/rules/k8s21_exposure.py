@@ -61,7 +61,7 @@ RULE = ResourceRule(
         "Use ClusterIP Services for inference, web UI and monitoring; expose only the gateway "
         "(LoadBalancer/NodePort or an Ingress) and give every Ingress a `tls` section covering its hosts."
     ),
-    benchmarks=(aistack("exposure: external Services, Ingress TLS"),),
+    benchmarks=(aistack("exposure (external Services, Ingress TLS)"),),
     level=MANDATORY,
     severity=Severity.HIGH,
     targets=(KUBERNETES,),

@@ -50,7 +50,7 @@ RULE = ResourceRule(
         "Remove `ports` from inference, web UI and monitoring containers (they are reached through "
         "the gateway on the stack network) and publish the gateway with `ip: 127.0.0.1`."
     ),
-    benchmarks=(aistack("workstation: gateway-only exposure"),),
+    benchmarks=(aistack("gateway-only exposure on workstations"),),
     level=MANDATORY,
     severity=Severity.HIGH,
     targets=(DOCKER,),
