@@ -32,7 +32,7 @@ def check_pod(subject: Subject, config: RuleConfig, out: Findings) -> None:
     for c in pod.containers():
         seccomp, where = pod.effective(c, "seccompProfile")
         kind = as_map(seccomp).get("type")
-        if kind not in SECCOMP_OK:
+        if not (isinstance(kind, str) and kind in SECCOMP_OK):
             got = "unset" if kind is None else f"got {fmt(kind)}"
             out.fail(f"{where}.type", f"must be RuntimeDefault or Localhost, on the container or the pod ({got})")
 

@@ -20,7 +20,7 @@ def _is_gateway(subject: Subject) -> bool:
 def check_service(subject: Subject, config: RuleConfig, out: Findings) -> None:
     spec = as_map(subject.props.get("spec"))
     kind = spec.get("type")
-    if kind in EXTERNAL_TYPES and not _is_gateway(subject):
+    if isinstance(kind, str) and kind in EXTERNAL_TYPES and not _is_gateway(subject):
         out.fail(
             "spec.type",
             f"{kind} is only allowed for the gateway (label or selector {LABEL_ROLE}={ROLE_GATEWAY}); use ClusterIP",
