@@ -36,6 +36,7 @@ from .aistack_policies.registry import RULES
 from .aistack_policies.subject import Subject, classify
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+TARGET_PACKAGES = ("docker:", "docker-build:", "kubernetes:")
 STATUS_ORDER = (Status.FAIL, Status.WAIVED, Status.PASS, Status.UNKNOWN, Status.NOT_APPLICABLE)
 
 
@@ -228,7 +229,11 @@ def build_report(
     settings = parse_pack_config(config, rules)
     subjects = [Subject.from_captured(r) for r in resources]
     covered = sorted((s for s in subjects if classify(s.type) is not None), key=lambda s: (s.type, s.name, s.urn))
-    uncovered = sorted((s for s in subjects if classify(s.type) is None), key=lambda s: (s.type, s.name, s.urn))
+    # Target resources no rule looks at (networks, config maps, ...); components and providers are left out.
+    uncovered = sorted(
+        (s for s in subjects if classify(s.type) is None and s.type.startswith(TARGET_PACKAGES)),
+        key=lambda s: (s.type, s.name, s.urn),
+    )
 
     cells: dict[tuple[str, str], Cell] = {}
     for rule in rules:

@@ -59,6 +59,7 @@ def workstation() -> list[Captured]:
         captured(REMOTE_IMAGE, "llama-image", {"name": "ghcr.io/ggml-org/llama.cpp:server-cuda-b4500"}),
         captured("docker:index/network:Network", "aistack", {"name": "aistack"}),
         captured("pulumi:providers:docker", "default", {}),
+        captured("aistack:index:Platform", "aistack", {}),
     ]
 
 
@@ -92,7 +93,7 @@ def test_statuses(report):
 
 def test_resources_not_covered_by_any_rule_are_listed_apart(report):
     assert [r.name for r in report.resources] == ["gateway", "llama-7b", "prometheus", "llama-image", "models"]
-    assert [r.name for r in report.uncovered] == ["aistack", "default"]
+    assert [r.name for r in report.uncovered] == ["aistack"]  # providers and components are left out
 
 
 def test_markdown_table(report):
@@ -109,7 +110,7 @@ def test_markdown_table(report):
     assert "- **CTR-06** (mandatory) `llama-7b`: readOnly: must be true (got false)" in lines
     assert "- **CTR-07** `prometheus`: user: root allowed: workload 'prometheus' is in exemptWorkloads" in lines
     assert any(line.startswith("- **DAT-01** (mandatory) `models`: ") and "retain_on_delete is set, but policies cannot see it" in line for line in lines)
-    assert "2 resources are not checked by any rule: `aistack` (Network), `default` (docker)." in lines
+    assert "1 resources are not checked by any rule: `aistack` (Network)." in lines
     assert FAKE_HF_TOKEN not in md
 
 
@@ -138,7 +139,7 @@ def test_json_contents(report):
     assert by_key[("CTR-07", "prometheus")]["status"] == "waived"
     assert by_key[("GPU-01", "gateway")] == {"rule": "GPU-01", "urn": urn(CONTAINER, "gateway"), "status": "n/a", "messages": ["no GPUs requested"]}
     assert len(data["results"]) == len(data["rules"]) * 5
-    assert [r["name"] for r in data["uncovered_resources"]] == ["aistack", "default"]
+    assert [r["name"] for r in data["uncovered_resources"]] == ["aistack"]
     assert FAKE_HF_TOKEN not in json.dumps(data)
 
 

@@ -14,6 +14,7 @@ from policy_fixtures import (
     docker_gateway,
     docker_inference,
     docker_prometheus,
+    labels,
     violations,
     with_,
     without,
@@ -160,6 +161,21 @@ def test_image_id_counts_as_pinned():
     props = with_(INFERENCE, "image", "sha256:" + "b" * 64)
     assert violations("CTR-17", CONTAINER, props) == []
     assert violations("CTR-17-DIGEST", CONTAINER, props) == []
+
+
+def exporter(*mounts):
+    props = with_(docker_gateway(), "labels", labels("exporter", "node-exporter"))
+    return with_(without(props, "ports"), "mounts", list(mounts))
+
+
+def test_exporters_may_read_proc_and_sys():
+    props = exporter({"type": "bind", "source": "/proc", "target": "/host/proc", "readOnly": True})
+    assert violations("CTR-08", CONTAINER, props) == []
+    writable = exporter({"type": "bind", "source": "/proc", "target": "/host/proc"})
+    assert violations("CTR-08", CONTAINER, writable) == ["mounts[0].readOnly: bind of /proc must be read-only (unset defaults to false)"]
+    inference = with_(INFERENCE, "mounts", [{"type": "bind", "source": "/proc", "target": "/host/proc", "readOnly": True}])
+    assert violations("CTR-08", CONTAINER, inference)  # the exporter allow-list is scoped to the role
+    assert violations("CTR-08", CONTAINER, props, config={"exporterHostPaths": []})
 
 
 # --- DAT-01 on Docker volumes ---------------------------------------------------------------------

@@ -73,6 +73,19 @@ def test_prometheus_config_as_json_and_base64():
     assert stack_violations("MON-01", resources) == []
 
 
+def test_config_path_follows_the_config_file_flag():
+    resources = workstation()
+    prometheus = resources[2][2]
+    moved = with_(prometheus, "uploads.0.file", "/etc/aistack/prometheus.yml")
+    resources[2] = (CONTAINER, "prometheus", moved)
+    ((_, message),) = stack_violations("MON-01", resources)
+    assert "has no upload of /etc/prometheus/prometheus.yml" in message
+    resources[2] = (CONTAINER, "prometheus", with_(moved, "command", ["--config.file=/etc/aistack/prometheus.yml"]))
+    assert stack_violations("MON-01", resources) == []
+    resources[2] = (CONTAINER, "prometheus", with_(moved, "command", ["--config.file", "/etc/aistack/prometheus.yml"]))
+    assert stack_violations("MON-01", resources) == []
+
+
 def test_config_path_is_configurable():
     assert stack_violations("MON-01", workstation(), config={"prometheusConfigPath": "/etc/prometheus/other.yml"})
 

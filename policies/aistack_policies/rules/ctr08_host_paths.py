@@ -17,7 +17,8 @@ from ..core import (
     cis_docker,
     pss,
 )
-from ..docker import binds, norm_path
+from ..conventions import LABEL_ROLE, ROLE_EXPORTER
+from ..docker import binds, norm_path, role
 from ..k8s import require_pod
 from ..subject import Kind, Subject
 from ..values import as_list, as_map, is_true
@@ -63,7 +64,20 @@ def allowed_by(path: str, allowed: Iterable[str]) -> str | None:
     return None
 
 
+def _allowance(path: str, workload_role: str, config: RuleConfig) -> str | None:
+    """Which allow-list lets this host path in, as a sentence; None if none does."""
+    entry = allowed_by(path, config["allowedHostPaths"])
+    if entry:
+        return f"{path} is allowed by allowedHostPaths entry {entry!r}"
+    if workload_role == ROLE_EXPORTER:
+        entry = allowed_by(path, config["exporterHostPaths"])
+        if entry:
+            return f"{path} is allowed for {LABEL_ROLE}={ROLE_EXPORTER} by exporterHostPaths entry {entry!r}"
+    return None
+
+
 def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
+    workload_role = role(subject.props)
     for b in binds(subject.props):
         where = f"{b.path}.source" if b.path.startswith("mounts") else f"{b.path}.hostPath"
         if not b.source:
@@ -72,9 +86,9 @@ def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
         if is_socket(b.source):
             out.fail(where, f"{b.source} is a container runtime socket: binding it gives root on the host")
             continue
-        allowed = allowed_by(b.source, config["allowedHostPaths"])
-        if allowed:
-            out.waive(where, f"{b.source} is allowed by allowedHostPaths entry {allowed!r}")
+        allowance = _allowance(b.source, workload_role, config)
+        if allowance:
+            out.waive(where, allowance)
         elif is_sensitive(b.source):
             out.fail(where, f"{b.source} is a sensitive host path (list it in allowedHostPaths if it must be read)")
             continue
@@ -90,11 +104,11 @@ def check_pod(subject: Subject, config: RuleConfig, out: Findings) -> None:
         if not host:
             continue
         path = norm_path(str(host.get("path") or ""))
-        allowed = allowed_by(path, config["allowedHostPaths"]) if path else None
+        allowance = _allowance(path, pod.role, config) if path else None
         if is_socket(path):
             out.fail(f"{where}.hostPath.path", f"{path} is a container runtime socket: mounting it gives root on the node")
-        elif allowed:
-            out.waive(f"{where}.hostPath.path", f"{path} is allowed by allowedHostPaths entry {allowed!r}")
+        elif allowance:
+            out.waive(f"{where}.hostPath.path", allowance)
             host_volumes[str(volume.get("name") or "")] = path
         else:
             out.fail(
@@ -122,7 +136,8 @@ RULE = ResourceRule(
     remediation=(
         "Use named volumes (Docker) or PVC/configMap/emptyDir volumes (Kubernetes) instead of host "
         "paths. A host path a workload must read (e.g. a model directory) is mounted read-only and, if "
-        "sensitive or on Kubernetes, listed in `allowedHostPaths`. Never mount docker.sock."
+        "sensitive or on Kubernetes, listed in `allowedHostPaths` (`exporterHostPaths` for exporters). "
+        "Never mount docker.sock."
     ),
     benchmarks=(cis_docker("5.6, 5.32"), pss("baseline: HostPath Volumes")),
     level=MANDATORY,
@@ -133,8 +148,15 @@ RULE = ResourceRule(
             "allowedHostPaths",
             "array",
             [],
-            "Host paths (and everything below them) that may be mounted, read-only only; each use is "
-            "reported as waived. Runtime sockets are never allowed.",
+            "Host paths (and everything below them) that any container may mount, read-only only; each "
+            "use is reported as waived. Runtime sockets are never allowed.",
+        ),
+        ConfigOption(
+            "exporterHostPaths",
+            "array",
+            ["/proc", "/sys", "/var/lib/docker"],
+            f"Host paths that only containers labelled {LABEL_ROLE}={ROLE_EXPORTER} (node-exporter, "
+            "cAdvisor) may mount, read-only only; each use is reported as waived.",
         ),
     ),
     checks={Kind.DOCKER_CONTAINER: check_docker, Kind.K8S_WORKLOAD: check_pod},

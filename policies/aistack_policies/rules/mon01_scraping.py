@@ -1,8 +1,9 @@
 """MON-01 (stack): every inference server is scraped by Prometheus.
 
 Docker: the Prometheus container (``aistack.dev/role=monitoring``, ``aistack.dev/workload=prometheus``)
-gets its config through ``uploads: [{file: "/etc/prometheus/prometheus.yml", content: <yaml>}]``;
-every inference container (``aistack.dev/role=inference``) must appear in a ``static_configs``
+gets its config through ``uploads: [{file: <path>, content: <yaml>}]``, where the path is the one
+Prometheus reads: its ``--config.file`` argument, else the ``prometheusConfigPath`` config
+(``/etc/prometheus/prometheus.yml``, the image default); every inference container (``aistack.dev/role=inference``) must appear in a ``static_configs``
 target as ``<container name>:<port>`` (a network alias works too). Inference containers publish no
 ports, so only the host part is compared.
 
@@ -79,8 +80,20 @@ def scrape_hosts(config: Mapping[str, Any]) -> set[str]:
     return hosts
 
 
-def _prometheus_hosts(prometheus: Subject, path: str) -> tuple[set[str], str]:
+def config_file(props: Mapping[str, Any], default: str) -> str:
+    """The config path Prometheus reads: its ``--config.file`` flag, else ``default``."""
+    args = [str(a) for key in ("entrypoints", "command") for a in as_list(props.get(key))]
+    for i, arg in enumerate(args):
+        if arg.startswith("--config.file="):
+            return arg.split("=", 1)[1]
+        if arg == "--config.file" and i + 1 < len(args):
+            return args[i + 1]
+    return default
+
+
+def _prometheus_hosts(prometheus: Subject, default_path: str) -> tuple[set[str], str]:
     """Scrape hosts of one Prometheus container, or an explanation of why they cannot be read."""
+    path = config_file(prometheus.props, default_path)
     for upload in as_list(prometheus.props.get("uploads")):
         upload = as_map(upload)
         if str(upload.get("file") or "") != path:
@@ -215,7 +228,8 @@ RULE = StackRule(
             "prometheusConfigPath",
             "string",
             PROMETHEUS_CONFIG_PATH,
-            "Path of the Prometheus config uploaded into the Prometheus container (Docker).",
+            "Path of the Prometheus config uploaded into the Prometheus container (Docker) when its "
+            "command has no `--config.file`.",
         ),
     ),
     check=check,
