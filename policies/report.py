@@ -281,10 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         config = json.loads(args.config.read_text()) if args.config else None
-        settings_check = parse_pack_config(config)  # fail on a bad config before running the program
-        del settings_check
+        parse_pack_config(config)  # refuse a bad config before running the program
     except (OSError, ValueError) as e:
-        print(f"error: {args.config}: {e}", file=sys.stderr)
+        print(f"error: {args.config or 'config'}: {e}", file=sys.stderr)
         return 2
 
     try:

@@ -38,7 +38,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .subject import Kind, Subject
+from .subject import Kind, Subject, classify
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -241,7 +241,7 @@ class Rule:
         primary = self.benchmarks[0]
         return {
             "name": self.id,
-            "description": f"{self.id}: {self.description}",
+            "description": self.description,
             "enforcement_level": self.level,
             "config_schema": self.config_schema(),
             "display_name": f"{self.id} {self.title}",
@@ -261,8 +261,6 @@ class ResourceRule(Rule):
     checks: Mapping[Kind, CheckFn] = field(default_factory=dict)
 
     def applies_to(self, resource_type: str) -> bool:
-        from .subject import classify  # local: keeps the import graph flat
-
         return classify(resource_type) in self.checks
 
     def evaluate(self, subject: Subject, raw_config: Mapping[str, Any] | None = None) -> Evaluation:
