@@ -205,13 +205,6 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _evaluate_resource(rule: ResourceRule, subject: Subject, options: Mapping[str, Any]) -> Evaluation:
-    try:
-        return rule.evaluate(subject, options)
-    except UnknownValueError as e:
-        return Evaluation(Status.UNKNOWN, reason=e.message)
-
-
 def _cell(rule_id: str, urn: str, ev: Evaluation) -> Cell:
     if ev.status is Status.FAIL:
         messages = ev.violations
@@ -253,7 +246,7 @@ def build_report(
         else:
             assert isinstance(rule, ResourceRule)
             for s in covered:
-                cells[(rule.id, s.urn)] = _cell(rule.id, s.urn, _evaluate_resource(rule, s, setting.options))
+                cells[(rule.id, s.urn)] = _cell(rule.id, s.urn, rule.evaluate(s, setting.options))
 
     return Report(
         stack=stack,

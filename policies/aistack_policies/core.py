@@ -172,11 +172,19 @@ def _join(path: str, message: str) -> str:
 
 
 class Findings:
-    """What one check found on one resource."""
+    """What one check found on one resource.
+
+    ``defer(error)`` notes a value that is unknown during preview and lets the check go on with the
+    rest; the rule then reports what it found and the engine adds "can't run during preview".
+    """
 
     def __init__(self) -> None:
         self.violations: list[str] = []
         self.waivers: list[str] = []
+        self.unknown: UnknownValueError | None = None
+
+    def defer(self, error: UnknownValueError) -> None:
+        self.unknown = self.unknown or error
 
     def fail(self, path: str, message: str) -> None:
         self.violations.append(_join(path, message))
@@ -195,16 +203,20 @@ class Evaluation:
     violations: tuple[str, ...] = ()
     waivers: tuple[str, ...] = ()
     reason: str = ""
+    unknown: UnknownValueError | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, findings: Findings) -> "Evaluation":
+        reason = findings.unknown.message if findings.unknown else ""
         if findings.violations:
             status = Status.FAIL
+        elif findings.unknown:
+            status = Status.UNKNOWN
         elif findings.waivers:
             status = Status.WAIVED
         else:
             status = Status.PASS
-        return cls(status, tuple(findings.violations), tuple(findings.waivers))
+        return cls(status, tuple(findings.violations), tuple(findings.waivers), reason, findings.unknown)
 
 
 CheckFn = Callable[[Subject, RuleConfig, Findings], None]
@@ -264,7 +276,8 @@ class ResourceRule(Rule):
         return classify(resource_type) in self.checks
 
     def evaluate(self, subject: Subject, raw_config: Mapping[str, Any] | None = None) -> Evaluation:
-        """Pure evaluation; raises ``UnknownValueError`` when a needed value is unknown."""
+        """Pure evaluation. A needed value that is unknown (preview) ends the check; the evaluation
+        keeps what was found before it and carries the error in ``unknown``."""
         check = self.checks.get(subject.kind) if subject.kind else None
         if check is None:
             return Evaluation(Status.NOT_APPLICABLE, reason=f"{self.id} does not check {subject.type}")
@@ -274,14 +287,20 @@ class ResourceRule(Rule):
             check(subject, config, findings)
         except NotApplicable as e:
             return Evaluation(Status.NOT_APPLICABLE, reason=e.reason)
+        except UnknownValueError as e:
+            findings.defer(e)
         return Evaluation.of(findings)
 
     def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        """The pulumi_policy validator: known violations are reported, then an unknown value is
+        raised so that the engine adds its advisory "can't run policy ... during preview"."""
         if not self.applies_to(args.resource_type):
             return
         evaluation = self.evaluate(Subject.from_args(args), args.get_config())
         for message in evaluation.violations:
             report_violation(message, None)
+        if evaluation.unknown is not None:
+            raise evaluation.unknown
 
     def to_policy(self) -> ResourceValidationPolicy:
         return ResourceValidationPolicy(validate=self.validate, **self._policy_kwargs())

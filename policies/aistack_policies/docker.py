@@ -12,20 +12,53 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 from .conventions import LABEL_ROLE, LABEL_WORKLOAD
 from .values import as_list, as_map, get, is_set, is_true
 
 
-def labels(props: Mapping[str, Any]) -> dict[str, str]:
-    """Docker labels arrive as ``[{label, value}]``; a map is accepted too."""
+class _Unknown:
+    def __init__(self, error: UnknownValueError) -> None:
+        self.error = error
+
+
+class Labels(dict):
+    """Labels whose unknown values (computed at preview) raise only when that label is read."""
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        if isinstance(value, _Unknown):
+            raise value.error
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key] if key in self else default
+
+
+def labels(props: Mapping[str, Any]) -> Labels:
+    """Docker labels arrive as ``[{label, value}]``; a map is accepted too.
+
+    The program adds labels computed from other resources (e.g. ``aistack.dev/models-verified``);
+    their values are unknown during preview and must not make rules that read other labels unknown.
+    """
     raw = props.get("labels")
+    out = Labels()
+    pairs: list[tuple[Any, Any]] = []
     if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    out: dict[str, str] = {}
-    for item in as_list(raw):
-        item = as_map(item)
-        if "label" in item:
-            out[str(item["label"])] = str(item.get("value") or "")
+        pairs = [(k, lambda k=k: raw[k]) for k in raw]
+    else:
+        for item in as_list(raw):
+            item = as_map(item)
+            if "label" in item:
+                pairs.append((item["label"], lambda item=item: item.get("value")))
+    for key, read in pairs:
+        try:
+            value = read()
+        except UnknownValueError as e:
+            out[str(key)] = _Unknown(e)
+            continue
+        out[str(key)] = "" if value is None else str(value)
     return out
 
 
@@ -42,12 +75,18 @@ class Env:
     path: str  # "envs[3]"
     key: str
     value: str | None  # None: "KEY" without "=", passed through from the daemon's environment
+    unknown: UnknownValueError | None = None  # the whole "K=V" is computed (preview)
 
 
 def envs(props: Mapping[str, Any]) -> list[Env]:
     out = []
-    for i, raw in enumerate(as_list(props.get("envs"))):
-        text = str(raw)
+    items = as_list(props.get("envs"))
+    for i in range(len(items)):
+        try:
+            text = str(items[i])
+        except UnknownValueError as e:
+            out.append(Env(f"envs[{i}]", "", None, e))
+            continue
         key, sep, value = text.partition("=")
         out.append(Env(f"envs[{i}]", key.strip(), value if sep else None))
     return out

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 _MISSING = object()
 
 
@@ -104,3 +106,19 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         return [to_plain(v) for v in value]
     return value
+
+
+def known_items(seq: Any, on_unknown: Any) -> list[tuple[int, Any]]:
+    """``(index, item)`` of a list, skipping items that are unknown during preview.
+
+    ``on_unknown(error)`` is called for each skipped item (``Findings.defer``), so a rule can check
+    the known items and still say that it could not check everything.
+    """
+    items = as_list(seq)
+    out = []
+    for i in range(len(items)):
+        try:
+            out.append((i, items[i]))
+        except UnknownValueError as e:
+            on_unknown(e)
+    return out

@@ -8,8 +8,10 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from policy_fixtures import (
     CONTAINER,
+    FAKE_HF_TOKEN,
     DEPLOYMENT,
     REMOTE_IMAGE,
+    all_violations,
     docker_gateway,
     docker_inference,
     k8s_deployment,
@@ -157,6 +159,28 @@ def test_unknown_values_elsewhere_do_not_matter():
     assert violations("CTR-02", CONTAINER, props) == []
 
 
+def test_a_computed_label_does_not_hide_the_others():
+    # The program labels containers with values computed from other resources (models-verified).
+    props = docker_inference()
+    props["labels"] = props["labels"] + [{"label": "aistack.dev/models-verified", "value": UNKNOWN_STRING_VALUE}]
+    assert all_violations(CONTAINER, props) == {}
+
+
+def test_known_violations_are_reported_before_an_unknown_value():
+    props = with_(docker_inference(), "envs", ["HF_TOKEN=" + FAKE_HF_TOKEN, UNKNOWN_STRING_VALUE])
+    found: list[str] = []
+    with pytest.raises(UnknownValueError):
+        get_rule("SEC-22").validate(resource_args(CONTAINER, props), lambda m, u=None: found.append(m))
+    assert found == [
+        "envs[0]: HF_TOKEN holds a literal value and its name marks it as a secret; pass it as a file or a secret reference (value not shown)"
+    ]
+    result = evaluate("SEC-22", CONTAINER, props)
+    assert result.status is Status.FAIL and result.unknown is not None
+    only_unknown = evaluate("SEC-22", CONTAINER, with_(docker_inference(), "envs", [UNKNOWN_STRING_VALUE]))
+    assert only_unknown.status is Status.UNKNOWN
+    assert only_unknown.reason == "string value at .envs.0 can't be known during preview"
+
+
 # --- the analyzer wiring, without starting a server ---------------------------------------------------
 
 
@@ -198,3 +222,9 @@ def test_analyzer_passes_config_and_turns_unknowns_into_advisories():
     (diag,) = response.diagnostics
     assert diag.policyName == "CTR-01" and diag.enforcementLevel == proto.ADVISORY
     assert "during preview" in diag.message
+    props = with_(docker_inference(), "envs", ["DB_PASSWORD=hunter2", UNKNOWN_STRING_VALUE])
+    response = _analyze(servicer, proto, CONTAINER, props)
+    # the known violation stays mandatory; the rules that could not read envs[1] add an advisory
+    assert sorted((d.policyName, d.enforcementLevel) for d in response.diagnostics) == sorted(
+        [("CTR-16", proto.ADVISORY), ("SEC-22", proto.MANDATORY), ("SEC-22", proto.ADVISORY)]
+    )

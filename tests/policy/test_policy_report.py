@@ -150,6 +150,17 @@ def test_report_is_deterministic():
     assert a.to_json() == b.to_json()
 
 
+def test_unknown_values_are_reported_as_unknown():
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    props = unknown_checking_proxy(with_(docker_inference("llama-7b"), "envs", [UNKNOWN_STRING_VALUE]))
+    report = build_report([captured(CONTAINER, "llama-7b", props)], None)
+    cell = report.cell("SEC-22", urn(CONTAINER, "llama-7b"))
+    assert cell.status is Status.UNKNOWN
+    assert cell.messages == ("string value at .envs.0 can't be known during preview",)
+    assert "### Unknown" in report.to_markdown()
+
+
 def test_cluster_report():
     resources = [
         captured(DEPLOYMENT, "vllm", k8s_deployment()),

@@ -42,6 +42,9 @@ def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
     if is_set(props.get("cgroupParent")):
         out.fail("cgroupParent", f"must not be set (got {fmt(props.get('cgroupParent'))})")
     for env in envs(props):
+        if env.unknown is not None:
+            out.defer(env.unknown)
+            continue
         if env.key == NVIDIA_ENV and (env.value or "").strip().lower() not in NVIDIA_ENV_HARMLESS:
             out.fail(env.path, f"{NVIDIA_ENV} bypasses `gpus`; request GPUs with `gpus: device=...`")
 

@@ -7,15 +7,17 @@ its value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pulumi_policy import Severity
+from pulumi_policy.proxy import UnknownValueError
 
 from ..core import DOCKER, KUBERNETES, MANDATORY, ConfigOption, Findings, ResourceRule, RuleConfig, aistack
 from ..docker import envs
 from ..k8s import require_pod
 from ..subject import Kind, Subject
-from ..values import as_list, as_map
+from ..values import as_map, known_items
 
 # A variable whose name says it holds a secret. ``*_FILE`` / ``*_PATH`` variables hold paths.
 SENSITIVE_NAME = re.compile(
@@ -66,31 +68,40 @@ def _check_args(where: str, args: Sequence[str], out: Findings) -> None:
             out.fail(f"{where}[{i}]", "argument looks like an access token (value not shown)")
 
 
-def _strings(values: Iterable[object]) -> list[str]:
-    return [str(v) for v in values]
+def _args(values: object, out: Findings) -> list[str]:
+    """The known arguments (an unknown one is deferred; a secret could hide only in it)."""
+    return [str(v) for _, v in known_items(values, out.defer)]
 
 
 def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
     for env in envs(subject.props):
+        if env.unknown is not None:
+            out.defer(env.unknown)
+            continue
         _check_env(env.path, env.key, env.value, config, out)
     for key in ("command", "entrypoints"):
-        _check_args(key, _strings(as_list(subject.props.get(key))), out)
+        _check_args(key, _args(subject.props.get(key), out), out)
+
+
+def _check_pod_env(where: str, env: Mapping[str, Any], config: RuleConfig, out: Findings) -> None:
+    name = str(env.get("name") or "")
+    value_from = as_map(env.get("valueFrom"))
+    if "value" in env and env["value"] is not None:
+        _check_env(where, name, str(env["value"]), config, out)
+    elif value_from.get("configMapKeyRef") and sensitive_name(name) and name not in config["allowedKeys"]:
+        out.fail(f"{where}.valueFrom.configMapKeyRef", f"{name} is a secret: read it with secretKeyRef, not from a ConfigMap")
 
 
 def check_pod(subject: Subject, config: RuleConfig, out: Findings) -> None:
     pod = require_pod(subject)
     for c in pod.containers():
-        for i, env in enumerate(as_list(c.spec.get("env"))):
-            env = as_map(env)
-            name = str(env.get("name") or "")
-            where = f"{c.path}.env[{i}]"
-            value_from = as_map(env.get("valueFrom"))
-            if "value" in env and env["value"] is not None:
-                _check_env(where, name, str(env["value"]), config, out)
-            elif value_from.get("configMapKeyRef") and sensitive_name(name) and name not in config["allowedKeys"]:
-                out.fail(f"{where}.valueFrom.configMapKeyRef", f"{name} is a secret: read it with secretKeyRef, not from a ConfigMap")
+        for i, env in known_items(c.spec.get("env"), out.defer):
+            try:
+                _check_pod_env(f"{c.path}.env[{i}]", as_map(env), config, out)
+            except UnknownValueError as e:
+                out.defer(e)
         for key in ("command", "args"):
-            _check_args(f"{c.path}.{key}", _strings(as_list(c.spec.get(key))), out)
+            _check_args(f"{c.path}.{key}", _args(c.spec.get(key), out), out)
 
 
 RULE = ResourceRule(
