@@ -196,8 +196,13 @@ class Report:
                     level = f" ({levels[c.rule]})" if status is Status.FAIL else ""
                     lines.append(f"- **{c.rule}**{level} `{labels[c.urn]}`: {_md(message)}")
         if self.uncovered:
-            lines += ["", f"{len(self.uncovered)} resources are not checked by any rule: "
-                      + ", ".join(f"`{r.name}` ({r.short_type})" for r in self.uncovered) + "."]
+            n = len(self.uncovered)
+            lines += [
+                "",
+                f"{n} {'resource is' if n == 1 else 'resources are'} not checked by any rule: "
+                + ", ".join(f"`{r.name}` ({r.short_type})" for r in self.uncovered)
+                + ".",
+            ]
         return "\n".join(lines) + "\n"
 
 

@@ -110,7 +110,7 @@ def test_markdown_table(report):
     assert "- **CTR-06** (mandatory) `llama-7b`: readOnly: must be true (got false)" in lines
     assert "- **CTR-07** `prometheus`: user: root allowed: workload 'prometheus' is in exemptWorkloads" in lines
     assert any(line.startswith("- **DAT-01** (mandatory) `models`: ") and "retain_on_delete is set, but policies cannot see it" in line for line in lines)
-    assert "1 resources are not checked by any rule: `aistack` (Network)." in lines
+    assert "1 resource is not checked by any rule: `aistack` (Network)." in lines
     assert FAKE_HF_TOKEN not in md
 
 
