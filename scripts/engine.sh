@@ -117,9 +117,10 @@ start_dockerd() {
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
     log "starting docker.service (systemd)"
     as_root systemctl start docker || return
-  elif [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  elif [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = dockerd ]; then
     log "dockerd already started (pid $(cat "$pidfile")), waiting for it"
   else
+    as_root rm -f "$pidfile"
     log "starting dockerd in the background (log: $CACHE/dockerd.log)"
     # setsid + nohup: keep running after this script and its terminal exit
     as_root setsid nohup dockerd --pidfile "$pidfile" \
