@@ -1,0 +1,4 @@
+"""aistack: `pulumi up` entry point. All logic lives in the `components` package."""
+from components.program import main
+
+main()

@@ -1,0 +1,105 @@
+"""The workstation target: pulumi-docker resources on the local engine."""
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+
+from ...spec import DataVolume, ImageSpec, MonitoringSpec, Workload
+from ..base import RenderedImage, RenderedWorkload
+from .container import container_args, container_name
+from .images import build_image
+from .models import ModelProvisioner
+from .monitoring import monitoring_workloads
+
+
+class DockerRenderer:
+    target = "docker"
+
+    def __init__(self, cfg, plan, parent: pulumi.Resource):
+        self.cfg, self.plan, self.parent = cfg, plan, parent
+        self.prefix = cfg.docker.name_prefix
+        subnet = ipaddress.ip_network(cfg.docker.network_subnet)
+        self.network = docker.Network(
+            f"{self.prefix}-net",
+            name=f"{self.prefix}-net",
+            driver="bridge",
+            ipam_configs=[docker.NetworkIpamConfigArgs(subnet=str(subnet), gateway=str(next(subnet.hosts())))],
+            labels=[docker.NetworkLabelArgs(label="aistack.dev/part-of", value="aistack")],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        self._volumes: dict[str, docker.Volume] = {}
+        self.models = ModelProvisioner(self)
+        self.image_provider = None  # set by the platform: name -> image reference, built on first use
+
+    # -- building blocks -------------------------------------------------------------------------
+    def volume(self, spec: DataVolume) -> docker.Volume:
+        """Data volumes are created once and outlive the stack: never deleted by replace or destroy."""
+        if spec.name not in self._volumes:
+            self._volumes[spec.name] = docker.Volume(
+                f"{self.prefix}-{spec.name}",
+                name=f"{self.prefix}-{spec.name}",
+                labels=[
+                    docker.VolumeLabelArgs(label="aistack.dev/data", value="true"),
+                    docker.VolumeLabelArgs(label="aistack.dev/retain", value="true"),
+                ],
+                opts=pulumi.ResourceOptions(parent=self.parent, retain_on_delete=True),
+            )
+        return self._volumes[spec.name]
+
+    def image(self, spec: ImageSpec, parent: pulumi.Resource) -> RenderedImage:
+        return build_image(spec, self.cfg, parent)
+
+    def upstream_image(self, key: str, ref: str, parent: pulumi.Resource) -> pulumi.Output:
+        image = docker.RemoteImage(key, name=ref, keep_locally=True, opts=pulumi.ResourceOptions(parent=parent))
+        return image.image_id
+
+    def endpoints(self, name: str, port: int, replicas: int) -> list[str]:
+        if replicas == 1:
+            return [f"{self.prefix}-{name}:{port}"]
+        return [f"{self.prefix}-{name}-{i}:{port}" for i in range(replicas)]
+
+    def public_url(self, port) -> str:
+        return f"http://{port.host_ip}:{port.host_port}"
+
+    def workload(self, wl: Workload, parent: pulumi.Resource) -> RenderedWorkload:
+        volume_names = {m.volume.name: self.volume(m.volume).name for m in wl.volumes}
+        depends_on: list[Any] = []
+        ready = None
+        if wl.models:
+            ready, fetchers = self.models.provision(wl.models, wl.models_volume)
+            depends_on += fetchers
+        config_volume = None
+        if wl.files:
+            config_volume = docker.Volume(
+                f"{self.prefix}-{wl.name}-config",
+                name=f"{self.prefix}-{wl.name}-config",
+                labels=[docker.VolumeLabelArgs(label="aistack.dev/config", value=wl.name)],
+                opts=pulumi.ResourceOptions(parent=parent),
+            ).name
+        containers = []
+        for replica in wl.replicas:
+            args = container_args(
+                wl, replica, prefix=self.prefix, network=self.network, volume_names=volume_names, config_volume=config_volume
+            )
+            if ready is not None:
+                # The verified checksums join the labels: a server is only created once its models passed.
+                args["labels"] = args["labels"] + [docker.ContainerLabelArgs(label="aistack.dev/models-verified", value=ready)]
+            name = container_name(self.prefix, wl, replica)
+            containers.append(
+                docker.Container(name, **args, opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on))
+            )
+        ports = wl.ports[0].port if wl.ports else 0
+        return RenderedWorkload(wl.name, self.endpoints(wl.name, ports, len(wl.replicas)), containers)
+
+    def monitoring(self, spec: MonitoringSpec, image_for, parent: pulumi.Resource) -> list[Any]:
+        rendered = []
+        for wl in monitoring_workloads(spec, self, image_for, parent):
+            rendered += self.workload(wl, parent).resources
+        return rendered
+
+    def finish(self) -> dict[str, Any]:
+        return {"network": self.network.name}
