@@ -196,7 +196,9 @@ def config_from_pulumi() -> dict[str, Any]:
     """All `aistack:` keys of the running Pulumi stack, decoded."""
     from pulumi.runtime import config as pconfig
 
-    return strip_namespace(dict(pconfig.get_config_env()))
+    # The engine hands config over in the environment; mocks set it in-process. Either way it lands here.
+    merged = {**dict(pconfig.get_config_env()), **dict(pconfig.CONFIG.get())}
+    return strip_namespace(merged)
 
 
 def config_from_stack_file(stack: str, project_dir: str | pathlib.Path = ".") -> dict[str, Any]:

@@ -64,19 +64,11 @@ def capture_resources(stack: str, project_dir=".", overrides: dict[str, Any] | N
     mocks = _Mocks()
     pulumi.runtime.set_mocks(mocks, project="aistack", stack=stack, preview=False)
     pulumi.runtime.set_all_config(stack_config(stack, project_dir, overrides), list(TEST_SECRETS))
-    loop = asyncio.new_event_loop()
-    try:
-        asyncio.set_event_loop(loop)
 
-        async def run():
-            main()
-            await pulumi.runtime.stack._wait_for_rpcs() if hasattr(pulumi.runtime.stack, "_wait_for_rpcs") else None
+    @pulumi.runtime.test
+    def run():
+        main()
+        return pulumi.Output.from_input(None)
 
-        pulumi.runtime.settings._set_stack(stack) if hasattr(pulumi.runtime.settings, "_set_stack") else None
-        from pulumi.runtime.stack import run_in_stack
-
-        loop.run_until_complete(run_in_stack(main))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    run()
     return mocks.resources

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, stack_file
+from unit_support import ROOT, stack_file
 
 from components.config import ConfigError, config_from_stack_file, load_stack_config
 from components.hardware.inventory import build_inventory

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 import typing
 
-from conftest import ROOT
+from unit_support import ROOT
 from pydantic import BaseModel
 
 from components.config import StackConfig

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import fake_nvml
 import pytest
-from conftest import plan_on
+from unit_support import plan_on
 
 from components.config import ConfigError
 from components.hardware.topology import CpuTopology, PhysicalCore

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import yaml
-from conftest import ROOT, SYSFS
+from unit_support import ROOT, SYSFS
 
 
 def run_plan(*args: str) -> subprocess.CompletedProcess:

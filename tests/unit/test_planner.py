@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import fake_nvml
 import pytest
-from conftest import GGUF_7B, cpu_server, detect_stack, plan_on, stack_file
+from unit_support import GGUF_7B, cpu_server, detect_stack, plan_on, stack_file
 
 from components.config import ConfigError, load_stack_config
 from components.hardware.inventory import build_inventory
@@ -105,13 +105,12 @@ def test_laptop_without_smt_runs_out_of_cores():
     [
         "dev",
         "prod",
-        pytest.param("local", marks=pytest.mark.xfail(
-            reason="Pulumi.local.yaml: the all-zero sha256 is unquoted, so YAML reads it as the number 0")),
+        "local",
     ],
 )
 def test_stack_files_validate(name):
     cfg = load_stack_config(stack_file(name), name)
-    assert cfg.target == {"dev": "docker", "prod": "kubernetes"}[name]
+    assert cfg.target == {"dev": "docker", "prod": "kubernetes", "local": "docker"}[name]
 
 
 def test_dev_plan():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SYSFS
+from unit_support import SYSFS
 
 from components.hardware.topology import format_cpu_list, parse_cpu_list, read_sysfs, synthesize
 

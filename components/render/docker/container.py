@@ -67,13 +67,10 @@ def container_args(
         for p in wl.ports
         if p.host_port is not None
     ]
-    device_requests = None
+    gpus = None
     if res.gpu is not None:
-        device_requests = [
-            docker.ContainerDeviceRequestArgs(
-                driver="nvidia", device_ids=list(replica.gpu_ids or res.gpu.device_ids), capabilities=[["gpu"]]
-            )
-        ]
+        ids = list(replica.gpu_ids or res.gpu.device_ids)
+        gpus = "all" if ids == ["all"] else f"device={','.join(ids)}"  # exact GPUs, never `all` for servers
     labels = [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(wl.labels.items())]
     labels.append(docker.ContainerLabelArgs(label="aistack.dev/replica", value=str(replica.index)))
     args: dict[str, Any] = dict(
@@ -93,7 +90,7 @@ def container_args(
         ulimits=[docker.ContainerUlimitArgs(name="memlock", soft=-1, hard=-1)] if res.memlock_unlimited else None,
         shm_size=res.shm_mib,
         ipc_mode="private" if res.shm_mib else None,
-        device_requests=device_requests,
+        gpus=gpus,
         tmpfs={s.path: f"rw,noexec,nosuid,size={s.size_mib}m" for s in wl.scratch} or None,
         mounts=mounts or None,
         uploads=uploads or None,

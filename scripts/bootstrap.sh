@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Idempotent set-up: the Python venv always; with --engine the Docker engine and the Debian base image;
+# with --toolchain the Pulumi CLI and provider plugins built from the Go module proxy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_engine=0 want_toolchain=0
+for arg in "$@"; do
+  case "$arg" in
+    --engine) want_engine=1 ;;
+    --toolchain) want_toolchain=1 ;;
+    --all) want_engine=1 want_toolchain=1 ;;
+    *) echo "usage: scripts/bootstrap.sh [--engine] [--toolchain] [--all]" >&2; exit 2 ;;
+  esac
+done
+step() { printf '==> %s\n' "$*"; }
+start=$(date +%s)
+if [ ! -x .venv/bin/python ]; then
+  step "creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c 'import sys; sys.exit(0)' 2>/dev/null || [ requirements-dev.txt -nt .venv/.installed ]; then
+  step "installing Python packages"
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r policies/requirements.txt
+  touch .venv/.installed
+fi
+if [ "$want_engine" = 1 ]; then
+  step "Docker engine and base image"
+  scripts/engine.sh
+fi
+if [ "$want_toolchain" = 1 ]; then
+  if command -v pulumi >/dev/null 2>&1; then
+    step "pulumi already on PATH: $(pulumi version)"
+  else
+    step "building the Pulumi toolchain (cached by version; first run is long)"
+    scripts/build-toolchain.sh
+  fi
+fi
+step "done in $(( $(date +%s) - start )) s; now: . scripts/env.sh"

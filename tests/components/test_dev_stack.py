@@ -1,0 +1,100 @@
+"""The dev stack (9950X + RTX 5090) under Pulumi mocks: assert on the declared resources users get."""
+import pytest
+
+from components.hardware.topology import parse_cpu_list
+from components.testing.capture import capture_resources
+
+CONTAINER = "docker:index/container:Container"
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return capture_resources("dev")
+
+
+def containers(resources):
+    return {r.props["name"]: r.props for r in resources if r.type == CONTAINER}
+
+
+def label(props, key):
+    return next((l["value"] for l in props.get("labels", []) if l["label"] == key), None)
+
+
+def test_all_five_components_declared(resources):
+    types = {r.type for r in resources}
+    for token in ("HardenedImage", "PinnedCpuServer", "GpuInferenceServer", "WebGateway", "MonitoringStack"):
+        assert any(t.endswith(f":{token}") and t.startswith("aistack:") for t in types), token
+
+
+def test_cpu_servers_disjoint_whole_physical_cores(resources):
+    siblings = lambda cpu: {cpu % 16, cpu % 16 + 16}  # 9950X: sibling of n is n+16
+    seen = {}
+    for name, props in containers(resources).items():
+        if label(props, "aistack.dev/role") != "inference" or "cpuSet" not in props:
+            continue
+        cpus = set(parse_cpu_list(props["cpuSet"]))
+        for cpu in cpus:
+            assert siblings(cpu) <= cpus, f"{name} splits a physical core at CPU {cpu}"
+        cores = {c % 16 for c in cpus}
+        for other, other_cores in seen.items():
+            assert not cores & other_cores, f"{name} shares physical cores with {other}"
+        seen[name] = cores
+    assert {"aistack-cpu-a", "aistack-cpu-b", "aistack-cpu-c"} <= set(seen)
+
+
+def test_only_gateway_publishes_and_only_on_loopback(resources):
+    for name, props in containers(resources).items():
+        for port in props.get("ports", []) or []:
+            assert name == "aistack-gateway", f"{name} publishes a port"
+            assert port["ip"] == "127.0.0.1"
+
+
+def test_hardened_defaults_on_every_container(resources):
+    for name, props in containers(resources).items():
+        assert props["readOnly"] is True, name
+        assert props["capabilities"]["drops"] == ["ALL"], name
+        assert "no-new-privileges:true" in props["securityOpts"], name
+        assert not props["user"].startswith("0"), name
+        assert props["memory"] > 0, name
+        assert not props.get("privileged"), name
+        for mount in props.get("mounts", []) or []:
+            assert "docker.sock" not in mount.get("source", ""), name
+            if mount["type"] == "bind":
+                assert mount["readOnly"] is True, name
+
+
+def test_cpu_servers_mlock_threads_and_health(resources):
+    props = containers(resources)["aistack-cpu-a"]
+    args = props["command"]
+    assert args[args.index("--threads") + 1] == "4"
+    assert "--mlock" in args and "--metrics" in args
+    assert {"name": "memlock", "soft": -1, "hard": -1} in props["ulimits"]
+    assert props["healthcheck"]["tests"][-1] == "http://127.0.0.1:8080/health"
+    models = [m for m in props["mounts"] if m["target"] == "/models"]
+    assert models and models[0]["readOnly"] is True
+
+
+def test_gpu_servers_get_exact_gpus_shm_and_fp8_only_where_supported(resources):
+    vllm = containers(resources)["aistack-vllm"]
+    assert vllm["gpus"] == "device=0"
+    assert vllm["shmSize"] == 4096 and vllm.get("ipcMode") != "host"
+    assert "--enable-prefix-caching" in vllm["command"]
+    assert vllm["command"][vllm["command"].index("--gpu-memory-utilization") + 1] == "0.45"
+
+
+def test_scrape_targets_equal_declared_servers(resources):
+    import yaml
+
+    prom = containers(resources)["aistack-prometheus"]
+    conf = yaml.safe_load(next(u["content"] for u in prom["uploads"] if u["file"].endswith("prometheus.yml")))
+    job = next(j for j in conf["scrape_configs"] if j["job_name"] == "inference")
+    targets = {t for group in job["static_configs"] for t in group["targets"]}
+    assert targets == {"aistack-cpu-a:8080", "aistack-cpu-b:8080", "aistack-cpu-c:8080", "aistack-llama-gpu:8080", "aistack-vllm:8000"}
+
+
+def test_data_volumes_survive_destroy(resources):
+    volumes = [r for r in resources if r.type == "docker:index/volume:Volume"]
+    data = [v for v in volumes if any(l["label"] == "aistack.dev/data" for l in v.props.get("labels", []))]
+    assert {v.props["name"] for v in data} >= {"aistack-models", "aistack-prometheus-data", "aistack-open-webui-data"}
+    for v in data:
+        assert any(l["label"] == "aistack.dev/retain" and l["value"] == "true" for l in v.props["labels"])
