@@ -15,7 +15,7 @@ def dashboards() -> tuple[tuple[str, str], ...]:
     return tuple((p.name, p.read_text()) for p in sorted(DASHBOARDS_DIR.glob("*.json")))
 
 
-def monitoring_spec(cfg, workloads: list[Workload], has_gpus: bool, grafana_password=None) -> MonitoringSpec:
+def monitoring_spec(cfg, workloads: list[Workload], gpu_ids: tuple[str, ...], grafana_password=None) -> MonitoringSpec:
     mon = cfg.monitoring
     targets = tuple(
         ScrapeTarget(w.name, w.metrics.port, w.metrics.path, job="inference", replicas=len(w.replicas))
@@ -33,9 +33,10 @@ def monitoring_spec(cfg, workloads: list[Workload], has_gpus: bool, grafana_pass
         grafana=mon.grafana,
         cadvisor=mon.cadvisor,
         node_exporter=mon.node_exporter,
-        dcgm=mon.dcgm and has_gpus,
+        dcgm=mon.dcgm and bool(gpu_ids),
         prometheus_memory_mib=int(mon.prometheus_memory_gib * 1024),
         grafana_admin_password=grafana_password,
+        gpu_ids=gpu_ids,
     )
 
 

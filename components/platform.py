@@ -57,7 +57,8 @@ class Platform(pulumi.ComponentResource):
         monitoring = None
         routes: dict[str, tuple[str, bool]] = {}
         if cfg.monitoring.enabled:
-            spec = monitoring_spec(cfg, workloads, bool(plan.gpu), secrets.get("grafanaAdminPassword"))
+            gpu_ids = tuple(sorted({str(g.index) for r in plan.gpu for g in r.gpus}))
+            spec = monitoring_spec(cfg, workloads, gpu_ids, secrets.get("grafanaAdminPassword"))
             monitoring = MonitoringStack("monitoring", spec, self.renderer, self.image, pulumi.ResourceOptions(parent=self))
             routes["/prometheus/"] = (self.renderer.endpoints(*PROMETHEUS, 1)[0], True)
             if cfg.monitoring.grafana:

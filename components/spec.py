@@ -220,3 +220,4 @@ class MonitoringSpec:
     dcgm: bool
     prometheus_memory_mib: int
     grafana_admin_password: Any = None
+    gpu_ids: tuple[str, ...] = ()  # GPUs the exporters watch (the planned ones)

@@ -98,3 +98,11 @@ def test_data_volumes_survive_destroy(resources):
     assert {v.props["name"] for v in data} >= {"aistack-models", "aistack-prometheus-data", "aistack-open-webui-data"}
     for v in data:
         assert any(l["label"] == "aistack.dev/retain" and l["value"] == "true" for l in v.props["labels"])
+
+
+def test_dev_stack_has_no_mandatory_policy_violations(resources):
+    from policies.report import build_report
+
+    report = build_report(resources, {})
+    failures = [(c.rule_id, c.resource) if hasattr(c, "rule_id") else c for c in report.failures("mandatory")]
+    assert failures == []

@@ -98,7 +98,7 @@ def container_args(
         networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network.name, aliases=[wl.name])],
         healthcheck=healthcheck(wl),
         restart="on-failure",
-        max_retry_count=10,
+        max_retry_count=5,  # CIS 5.15: bounded restarts
         labels=labels,
         log_driver="json-file",
         log_opts={"max-size": "20m", "max-file": "3"},

@@ -102,7 +102,7 @@ def monitoring_workloads(spec: MonitoringSpec, renderer, image_for, parent) -> l
                 image=image_for("dcgm-exporter"),
                 ports=(Port("metrics", 9400),),
                 probe=Probe("/health", 9400, start_seconds=30, client=("curl", "-fsS")),
-                resources=Resources(memory_mib=512, cpu_cores=0.2, gpu=GpuRequest(count=1, device_ids=("all",))),
+                resources=Resources(memory_mib=512, cpu_cores=0.2, gpu=GpuRequest(count=len(spec.gpu_ids), device_ids=spec.gpu_ids)),
             )
         )
     if spec.grafana:
