@@ -23,6 +23,11 @@ if ! .venv/bin/python -c 'import sys; sys.exit(0)' 2>/dev/null || [ requirements
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r policies/requirements.txt
   touch .venv/.installed
 fi
+if [ ! -f .state/models/tiny-llama.gguf ]; then
+  step "writing the tiny test model for the local stack"
+  mkdir -p .state/models
+  .venv/bin/python scripts/make_tiny_model.py .state/models/tiny-llama.gguf >/dev/null
+fi
 if [ "$want_engine" = 1 ]; then
   step "Docker engine and base image"
   scripts/engine.sh

@@ -106,3 +106,12 @@ def test_dev_stack_has_no_mandatory_policy_violations(resources):
     report = build_report(resources, {})
     failures = [(c.rule_id, c.resource) if hasattr(c, "rule_id") else c for c in report.failures("mandatory")]
     assert failures == []
+
+
+def test_local_stack_detects_this_machine_and_serves_the_tiny_model():
+    resources = capture_resources("local")
+    servers = {r.props["name"]: r.props for r in resources if r.type == CONTAINER}
+    tiny = servers["aistack-tiny"]
+    assert len(tiny["cpuSet"].split(",")) >= 1 and tiny["memory"] == 512
+    assert "aistack-gateway" in servers and "aistack-prometheus" in servers
+    assert not any(r.type == "docker:index/remoteImage:RemoteImage" for r in resources), "local stack must build everything offline"
