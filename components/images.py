@@ -52,7 +52,8 @@ def image_spec(name: str, cfg, plan) -> ImageSpec:
         args["EXTRA_CA_PEM"] = base64.b64encode(pem).decode()
     return ImageSpec(
         name=name,
-        context=str(IMAGES_DIR / name),
+        context=str(IMAGES_DIR),  # one context for all images: the shared helpers in images/common exist once
+        dockerfile=str(IMAGES_DIR / name / "Dockerfile"),
         build_args=tuple(sorted(args.items())),
         tag=cfg.images.tag,
         registry=cfg.images.registry,

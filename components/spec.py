@@ -17,7 +17,8 @@ class ImageSpec:
     """An image we build from images/<name>/Dockerfile."""
 
     name: str
-    context: str  # directory holding the Dockerfile
+    context: str  # build context (images/)
+    dockerfile: str = ""  # images/<name>/Dockerfile
     build_args: tuple[tuple[str, str], ...] = ()
     tag: str = "0.1.0"
     registry: str | None = None  # cluster: where the image is pushed

@@ -43,7 +43,7 @@ def build_image(spec: ImageSpec, cfg, parent: pulumi.Resource) -> RenderedImage:
         image_name=ref,
         build=docker.DockerBuildArgs(
             context=spec.context,
-            dockerfile=f"{spec.context}/Dockerfile",
+            dockerfile=spec.dockerfile,
             args=dict(spec.build_args),
             builder_version=docker.BuilderVersion.BUILDER_BUILD_KIT,
             platform="linux/amd64",
