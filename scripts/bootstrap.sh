@@ -37,7 +37,14 @@ if [ "$want_toolchain" = 1 ]; then
     step "pulumi already on PATH: $(pulumi version)"
   else
     step "building the Pulumi toolchain (cached by version; first run is long)"
-    scripts/build-toolchain.sh
+    scripts/build-toolchain.sh cli kubernetes
+  fi
+  . scripts/env.sh
+  if ! pulumi plugin ls 2>/dev/null | grep -q '^docker '; then
+    # The docker provider needs its Go module on the module proxy (scripts/versions.env pins it when available).
+    if ! scripts/build-toolchain.sh docker; then
+      echo "!! no docker provider plugin: with internet run \`pulumi plugin install resource docker $PULUMI_DOCKER_VERSION\`" >&2
+    fi
   fi
 fi
 step "done in $(( $(date +%s) - start )) s; now: . scripts/env.sh"
