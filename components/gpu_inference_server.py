@@ -46,14 +46,12 @@ def gpu_server_workload(server: GpuServerConfig, model: ModelSource, placements:
         volumes = (VolumeMount(MODELS_VOLUME, MODELS_PATH, read_only=True), VolumeMount(VLLM_CACHE, "/cache"))
         env = (("HF_HOME", "/cache/huggingface"), ("VLLM_CACHE_ROOT", "/cache/vllm"), ("XDG_CACHE_HOME", "/cache"),
                ("VLLM_NO_USAGE_STATS", "1"), ("DO_NOT_TRACK", "1"))
-        probe_path = "/health"
     else:
         args = llama_args(None, model.file, server.name, max(1, first.host_core_count), context=server.context_size,
                           parallel=server.max_sequences, mlock=False, extra=server.extra_args, gpu_layers=999)
         port = LLAMA_PORT
         volumes = (VolumeMount(MODELS_VOLUME, MODELS_PATH, read_only=True),)
         env = ()
-        probe_path = "/health"
     return Workload(
         name=server.name,
         component="GpuInferenceServer",
@@ -65,7 +63,7 @@ def gpu_server_workload(server: GpuServerConfig, model: ModelSource, placements:
         ports=(Port("http", port, host_port=server.publish_port),),
         volumes=volumes,
         scratch=(Scratch("/tmp", 1024),),
-        probe=Probe(probe_path, port, start_seconds=load_grace_seconds(model.size_gib, gpu=True)),
+        probe=Probe("/health", port, start_seconds=load_grace_seconds(model.size_gib, gpu=True)),
         resources=Resources(
             memory_mib=int(server.memory_gib * 1024),
             cpu_cores=float(server.host_cores),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pulumi
 
-from .config.models import ModelConfig
 from .config.servers import CpuServerConfig
 from .hardware.planner import CpuReplica
 from .models import MODELS_PATH, MODELS_VOLUME, load_grace_seconds

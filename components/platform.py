@@ -35,7 +35,6 @@ class Platform(pulumi.ComponentResource):
         sizes = plan.model_sizes_gib
         models = {m.name: model_source(m, sizes.get(m.name, 0), project_dir) for m in cfg.models}
         selector = {m.role: m.node_selector for m in plan.inventory.machines}
-        threads_per_core = plan.inventory.machines[0].topology.threads_per_core
 
         servers: list[Any] = []
         workloads = []

@@ -220,5 +220,4 @@ def list_stacks(project_dir: str | pathlib.Path = ".") -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in pathlib.Path(project_dir).glob("Pulumi.*.yaml"))
 
 
-def load_stack_config(raw: dict[str, Any], stack: str | None = None) -> StackConfig:
-    return parse_stack_config(raw, stack)
+load_stack_config = parse_stack_config  # the name the package exports

@@ -168,7 +168,7 @@ class _CoreLedger:
                 best = min(fitting, key=lambda cores: (len(cores), cores[0]))
                 chosen = tuple(sorted(best)[:count])
                 self.take(chosen)
-                return chosen, (f"spans more than one L3 domain" if level else None)
+                return chosen, ("spans more than one L3 domain" if level else None)
         if len(self.free) >= count:
             chosen = tuple(sorted(self.free)[:count])
             self.take(chosen)

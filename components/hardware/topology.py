@@ -5,7 +5,7 @@ Read from sysfs on the machine the program runs on, or synthesised from a declar
 from __future__ import annotations
 
 import pathlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -116,7 +116,6 @@ class _CpuFacts:
     siblings: tuple[int, ...] = ()
     l3: int | None = None
     numa: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def read_sysfs(root: str | pathlib.Path = "/", march: str | None = None) -> CpuTopology:

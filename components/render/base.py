@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 import pulumi
 
-from ..spec import DataVolume, ImageSpec, MonitoringSpec, Workload
+from ..spec import ImageSpec, MonitoringSpec, Workload
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """Run the real program under Pulumi mocks and capture every resource it registers."""
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +23,8 @@ class CapturedResource:
 
 
 class _Mocks(pulumi.runtime.Mocks):
-    def __init__(self):
-        self.resources: list[CapturedResource] = []
+    def __init__(self, sink: list[CapturedResource] | None = None):
+        self.resources: list[CapturedResource] = sink if sink is not None else []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         outputs = dict(args.inputs)
@@ -37,8 +36,7 @@ class _Mocks(pulumi.runtime.Mocks):
             outputs.setdefault("exitCode", 0)
             outputs.setdefault("containerLogs", "")
         self.resources.append(
-            CapturedResource(args.typ, args.name, f"urn:pulumi:test::aistack::{args.typ}::{args.name}", dict(args.inputs),
-                             {"retain_on_delete": bool(getattr(args, "retain_on_delete", False))})
+            CapturedResource(args.typ, args.name, f"urn:pulumi:test::aistack::{args.typ}::{args.name}", dict(args.inputs))
         )
         rid = "sha256:" + ("1" * 64) if args.typ == "docker:index/image:Image" else f"{args.name}-id"
         return [rid, outputs]
@@ -57,11 +55,12 @@ def stack_config(stack: str, project_dir=".", overrides: dict[str, Any] | None =
     return config
 
 
-def capture_resources(stack: str, project_dir=".", overrides: dict[str, Any] | None = None) -> list[CapturedResource]:
+def capture_resources(stack: str, project_dir=".", overrides: dict[str, Any] | None = None,
+                      sink: list[CapturedResource] | None = None) -> list[CapturedResource]:
     """Run components.program.main for `stack` under mocks; return the declared resources."""
     from ..program import main
 
-    mocks = _Mocks()
+    mocks = _Mocks(sink)  # `sink` keeps what was registered even when the program fails
     pulumi.runtime.set_mocks(mocks, project="aistack", stack=stack, preview=False)
     pulumi.runtime.set_all_config(stack_config(stack, project_dir, overrides), list(TEST_SECRETS))
 

@@ -115,3 +115,19 @@ def test_local_stack_detects_this_machine_and_serves_the_tiny_model():
     assert len(tiny["cpuSet"].split(",")) >= 1 and tiny["memory"] == 512
     assert "aistack-gateway" in servers and "aistack-prometheus" in servers
     assert not any(r.type == "docker:index/remoteImage:RemoteImage" for r in resources), "local stack must build everything offline"
+
+
+def test_bad_config_stops_the_program_before_any_resource():
+    import pulumi
+
+    bad = [{"name": "cpu-a", "model": "qwen2.5-7b-q4", "cores": 0, "memoryGib": 12}]
+    from components.testing import capture
+
+    registered = []
+    with pytest.raises(pulumi.RunError) as err:
+        capture.capture_resources("dev", overrides={"cpuServers": bad, "taget": "docker"}, sink=registered)
+    message = str(err.value)
+    assert "aistack:cpuServers[0].cores" in message
+    assert "aistack:taget" in message and "target" in message  # a typo gets a hint
+    assert "Traceback" not in message
+    assert registered == []  # nothing is created

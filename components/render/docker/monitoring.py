@@ -1,7 +1,6 @@
 """Monitoring on a workstation: Prometheus with a generated scrape config, exporters and Grafana as containers."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import yaml
