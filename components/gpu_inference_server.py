@@ -11,7 +11,7 @@ from .spec import (DataVolume, GpuRequest, Metrics, ModelSource, Placement, Port
                    VolumeMount, Workload)
 
 VLLM_PORT = 8000
-VLLM_CACHE = DataVolume("vllm-cache", size_gib=200)
+VLLM_CACHE = DataVolume("vllm-cache", size_gib=200, shared=True)  # one cache for every vLLM server
 
 
 def vllm_args(server: GpuServerConfig, model: ModelSource, fp8_ok: bool) -> tuple[str, ...]:
@@ -80,6 +80,7 @@ def gpu_server_workload(server: GpuServerConfig, model: ModelSource, placements:
         models=(model,),
         models_volume=MODELS_VOLUME,
         allowed_from=("gateway", "prometheus"),
+        egress_internet=model.snapshot_repo is not None,
         serves_models=(server.name, model.name),
     )
 

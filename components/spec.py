@@ -182,6 +182,7 @@ class Workload:
     models: tuple[ModelSource, ...] = ()  # provisioned and verified before this workload starts
     models_volume: DataVolume | None = None
     allowed_from: tuple[str, ...] = ()  # workload names (or "ingress") that may connect to its ports
+    egress_internet: bool = False  # needs outbound HTTPS itself (a server that pulls a model repository)
     serves_models: tuple[str, ...] = ()  # OpenAI model ids this workload answers to
 
     @property

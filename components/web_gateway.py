@@ -29,7 +29,7 @@ def gateway_workload(cfg, backends: list[Backend], extra_routes: dict[str, tuple
         probe=Probe("/healthz", GATEWAY_PORT, start_seconds=10, interval_seconds=10),
         resources=Resources(memory_mib=int(gw.memory_gib * 1024), cpu_cores=0.5),
         replicas=tuple(Replica(i) for i in range(gw.replicas)),
-        allowed_from=("ingress", "webui"),
+        allowed_from=("ingress", "open-webui") if gw.webui.enabled else ("ingress",),
     )
 
 

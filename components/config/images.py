@@ -1,7 +1,7 @@
 """`aistack:images`: where images come from and how they are built."""
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from .base import ConfigModel
 
@@ -32,6 +32,11 @@ class ImagesConfig(ConfigModel):
     tag: str = Field("0.1.0", pattern=r"^[\w][\w.-]{0,127}$", description="Tag for images we build.")
     extra_ca_certs_file: str | None = Field(
         None, description="PEM bundle added to build stages, for builds behind TLS-intercepting proxies."
+    )
+    digests: dict[str, Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]] = Field(
+        default_factory=dict,
+        description="Cluster: digests (`sha256:...`) of our images in `registry`, as pushed by CI; references are "
+        "pinned to them when given.",
     )
     upstream: dict[str, str] = Field(
         default_factory=dict,

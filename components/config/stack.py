@@ -44,6 +44,26 @@ class StackConfig(ConfigModel):
             raise ValueError("target `docker` needs `hardware.host` or `hardware.detect`, not `hardware.nodePools`")
         return hardware
 
+    @field_validator("models")
+    @classmethod
+    def _cluster_models_are_fetchable(cls, models: list[ModelConfig], info: ValidationInfo) -> list[ModelConfig]:
+        if info.data.get("target") == "kubernetes":
+            local = [m.name for m in models if m.path]
+            if local:
+                raise ValueError(
+                    f"model(s) {', '.join(local)} use a local `path`, which cluster nodes cannot read: "
+                    "publish the file and declare `url` + `sha256`, or `huggingFace`"
+                )
+        return models
+
+    @field_validator("images")
+    @classmethod
+    def _cluster_needs_registry(cls, images: ImagesConfig, info: ValidationInfo) -> ImagesConfig:
+        # Only once the hardware fits the target: one mistake, one message.
+        if info.data.get("target") == "kubernetes" and "hardware" in info.data and not images.registry:
+            raise ValueError("target `kubernetes` needs `images.registry`: the registry CI pushes our images to")
+        return images
+
     @property
     def server_names(self) -> list[str]:
         return [s.name for s in self.cpu_servers] + [s.name for s in self.gpu_servers]
