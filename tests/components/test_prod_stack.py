@@ -294,3 +294,13 @@ def test_cluster_without_a_registry_gets_one_clear_message():
     with pytest.raises(pulumi.RunError) as err:
         capture_resources("prod", overrides={"images": {"source": "upstream"}})
     assert "aistack:images: target `kubernetes` needs `images.registry`" in str(err.value)
+
+
+def test_render_mode_writes_no_helm_release_but_keeps_monitors_and_rules(tmp_path):
+    rendered = capture_resources("prod", overrides={"kubernetes": {"namespace": "aistack", "modelsPvcGib": 500,
+                                                                   "renderYamlTo": str(tmp_path)}})
+    types = {r.type for r in rendered}
+    assert not any(t.startswith("kubernetes:helm.sh/") for t in types)
+    assert "kubernetes:monitoring.coreos.com/v1:PodMonitor" in types
+    provider = next(r for r in rendered if r.type == "pulumi:providers:kubernetes")
+    assert provider.props["renderYamlToDirectory"] == str(tmp_path)

@@ -220,19 +220,15 @@ class KubernetesRenderer:
                 string_data={"admin-user": "admin", "admin-password": pulumi.Output.secret(spec.grafana_admin_password)},
                 opts=pulumi.ResourceOptions(**mon_opts, depends_on=[self._monitoring_ns]),
             ))
-        release = k8s.helm.v3.Release(
-            "kube-prometheus-stack",
-            name=mon.RELEASE,
-            chart="kube-prometheus-stack",
-            version=kc.kube_prometheus_stack_version,
-            namespace=self.mon_ns_name,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=mon.KPS_REPO),
-            values=mon.chart_values(spec, storage_class=kc.storage_class, public_url=self.public_url(None)),
-            opts=pulumi.ResourceOptions(**mon_opts, depends_on=[self._monitoring_ns, *made]),
-        )
-        self._monitoring_release = release
-        made.append(release)
-        crd_opts = self._ns_opts(parent, depends_on=[release])
+        release = None
+        if kc.render_yaml_to:
+            # Rendering to files has no cluster to install a Helm release into (and no chart repository offline).
+            pulumi.log.info(f"render mode: kube-prometheus-stack {kc.kube_prometheus_stack_version} is not rendered; "
+                            "install it with the values of a cluster deployment", resource=parent)
+        else:
+            release = self._monitoring_release = self._kube_prometheus_stack(spec, parent, made)
+            made.append(release)
+        crd_opts = self._ns_opts(parent, depends_on=[release] if release else [])
         self._pending_monitors = (spec, crd_opts)  # PodMonitors need the workloads' port names: made in finish()
         made.append(k8s.apiextensions.CustomResource(
             "aistack-alerts", api_version="monitoring.coreos.com/v1", kind="PrometheusRule",
@@ -245,11 +241,23 @@ class KubernetesRenderer:
                 f"dashboard-{key}", metadata=self._meta(f"dashboard-{key}", {mon.DASHBOARD_LABEL: "1"}),
                 data={name: body}, opts=self._ns_opts(parent),
             ))
-        if spec.dcgm:
-            made.append(self._dcgm(parent, crd_opts))
-        return made
+        dcgm = self._dcgm(parent, crd_opts) if spec.dcgm else None
+        return made + ([dcgm] if dcgm is not None else [])
 
-    def _dcgm(self, parent, crd_opts) -> Any:
+    def _kube_prometheus_stack(self, spec: MonitoringSpec, parent: pulumi.Resource, secrets: list[Any]) -> Any:
+        kc = self.cfg.kubernetes
+        return k8s.helm.v3.Release(
+            "kube-prometheus-stack",
+            name=mon.RELEASE,
+            chart="kube-prometheus-stack",
+            version=kc.kube_prometheus_stack_version,
+            namespace=self.mon_ns_name,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=mon.KPS_REPO),
+            values=mon.chart_values(spec, storage_class=kc.storage_class, public_url=self.public_url(None)),
+            opts=pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=[self._monitoring_ns, *secrets]),
+        )
+
+    def _dcgm(self, parent, crd_opts) -> Any | None:
         kc = self.cfg.kubernetes
         if kc.dcgm_exporter_from_gpu_operator:
             return k8s.apiextensions.CustomResource(
@@ -257,6 +265,8 @@ class KubernetesRenderer:
                 metadata=self._meta("dcgm-exporter", {"aistack.dev/component": "MonitoringStack"}),
                 spec=mon.dcgm_service_monitor_spec(), opts=crd_opts,
             )
+        if self._monitoring_release is None:
+            return None  # render mode: no Helm releases
         gpu_pool = next((m for m in self.plan.inventory.machines if m.role == "gpu"), None)
         return k8s.helm.v3.Release(
             "dcgm-exporter", name="dcgm-exporter", chart="dcgm-exporter", version=mon.DCGM_CHART_VERSION,
