@@ -77,7 +77,7 @@ def render_readme(text: str) -> str:
         pattern = re.compile(rf"(<!-- BEGIN {re.escape(name)} -->\n)(?:.*?\n)?(<!-- END {re.escape(name)} -->)", re.DOTALL)
         if not pattern.search(text):
             raise ValueError(f"{README.name}: markers for {name!r} are missing")
-        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
+        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)  # called at once: no late binding
     return text
 
 

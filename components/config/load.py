@@ -124,7 +124,7 @@ def _got(err: dict[str, Any], path: str) -> str:
 
 def problems_from_validation(exc: ValidationError) -> list[Problem]:
     """One problem per key: the branches of a union (`int | str`) failing together count once."""
-    by_path: dict[str, list[dict[str, Any]]] = {}
+    by_path: dict[str, list[Any]] = {}
     for err in exc.errors():
         by_path.setdefault(format_path(err["loc"]) or "(root)", []).append(err)
     problems = []

@@ -50,7 +50,7 @@ class ModelConfig(ConfigModel):
         if len(sources) != 1:
             raise ValueError("set exactly one source: `path`, `url` or `huggingFace`" + (f" (got {', '.join(sources)})" if sources else ""))
         if self.is_snapshot:
-            if not re.fullmatch(r"[0-9a-f]{40}", self.hugging_face.revision):
+            if self.hugging_face is None or not re.fullmatch(r"[0-9a-f]{40}", self.hugging_face.revision):
                 raise ValueError("a whole-repository model must pin `huggingFace.revision` to a 40-hex commit")
         elif self.sha256 is None:
             raise ValueError("`sha256` is required: the file is verified against it before any server starts")

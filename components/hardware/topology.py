@@ -74,7 +74,7 @@ def format_cpu_list(cpus) -> str:
     ranges: list[str] = []
     start = prev = None
     for cpu in ordered + [None]:
-        if start is not None and cpu == prev + 1:
+        if start is not None and prev is not None and cpu == prev + 1:
             prev = cpu
             continue
         if start is not None:
