@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import pulumi
 
@@ -26,6 +26,7 @@ class RenderedWorkload:
 
 class Renderer(Protocol):
     target: str
+    image_provider: Callable[[str], Any] | None  # set by the platform: image name -> reference, built on first use
 
     def image(self, spec: ImageSpec, parent: pulumi.Resource) -> RenderedImage:
         """Build (or reference) one of our images."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, Callable
 
 import pulumi
 import pulumi_docker as docker
@@ -32,7 +32,7 @@ class DockerRenderer:
         )
         self._volumes: dict[str, docker.Volume] = {}
         self.models = ModelProvisioner(self)
-        self.image_provider = None  # set by the platform: name -> image reference, built on first use
+        self.image_provider: Callable[[str], Any] | None = None  # set by the platform: name -> image reference
 
     # -- building blocks -------------------------------------------------------------------------
     def volume(self, spec: DataVolume) -> docker.Volume:

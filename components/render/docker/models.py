@@ -26,7 +26,7 @@ def fetch_env(model: ModelSource) -> list[str]:
 class ModelProvisioner:
     """Fetches each model once into the shared models volume and verifies its sha256."""
 
-    def __init__(self, renderer):
+    def __init__(self, renderer) -> None:
         self.renderer = renderer
         self._fetchers: dict[str, tuple[pulumi.Output, docker.Container]] = {}
         self._image: pulumi.Output | None = None
@@ -52,7 +52,7 @@ class ModelProvisioner:
             mounts.append(
                 docker.ContainerMountArgs(type="bind", source=os.path.dirname(model.local_path), target="/source", read_only=True)
             )
-        envs = fetch_env(model)
+        envs: list[Any] = fetch_env(model)
         secret_envs = []
         if model.url and "huggingface.co" in model.url and r.cfg.hf_token:
             secret_envs.append(pulumi.Output.secret(f"HF_TOKEN={r.cfg.hf_token}"))

@@ -13,7 +13,7 @@ PROMETHEUS_PREFIX = "/prometheus"  # served under the gateway, behind its API ke
 
 def prometheus_config(spec: MonitoringSpec, endpoints) -> str:
     """Scrape jobs derived from the declared workloads: nobody keeps a target list by hand."""
-    jobs: dict[str, list[dict[str, Any]]] = {}
+    jobs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for t in spec.targets:
         for address in endpoints(t.workload, t.port, t.replicas):
             jobs.setdefault((t.job, t.path), []).append({"targets": [address], "labels": {"workload": t.workload}})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -43,7 +43,7 @@ class KubernetesRenderer:
         self._monitoring_ns: k8s.core.v1.Namespace | None = None
         self._monitoring_release: Any = None
         self._pending_monitors: tuple[MonitoringSpec, pulumi.ResourceOptions] | None = None
-        self.image_provider = None  # set by the platform: name -> image reference
+        self.image_provider: Callable[[str], Any] | None = None  # set by the platform: name -> image reference
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
@@ -63,6 +63,10 @@ class KubernetesRenderer:
     def _ns_opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
         deps = list(kw.pop("depends_on", []))
         return self._opts(parent, depends_on=[self.namespace, *deps], **kw)
+
+    def _image_ref(self, name: str) -> Any:
+        assert self.image_provider is not None, "the platform sets image_provider before rendering workloads"
+        return self.image_provider(name)
 
     # -- images -----------------------------------------------------------------------------------
     def image(self, spec: ImageSpec, parent: pulumi.Resource) -> RenderedImage:
@@ -104,7 +108,7 @@ class KubernetesRenderer:
             )
         return self._pvcs[spec.name]
 
-    def _fetch_job(self, model, models_pvc: str) -> k8s.batch.v1.Job:
+    def _fetch_job(self, model, models_pvc: Any) -> k8s.batch.v1.Job:
         if model.name not in self._fetch_jobs:
             labels = {"aistack.dev/role": "model-fetch", "aistack.dev/workload": f"fetch-{model.name}",
                       "aistack.dev/component": "Models"}
@@ -114,7 +118,7 @@ class KubernetesRenderer:
             self._fetch_jobs[model.name] = k8s.batch.v1.Job(
                 f"fetch-{model.name}",
                 metadata=self._meta(f"fetch-{model.name}", labels),
-                spec=fetch_job_spec(model, self.image_provider("model-fetch"), models_pvc, labels, hf_secret),
+                spec=fetch_job_spec(model, self._image_ref("model-fetch"), models_pvc, labels, hf_secret),
                 opts=self._ns_opts(self.parent, depends_on=[self._pvcs["models"]]),
             )
         return self._fetch_jobs[model.name]
@@ -133,9 +137,10 @@ class KubernetesRenderer:
         ctx = dict(pvc_names=pvc_names, runtime_class=self.cfg.kubernetes.runtime_class, gpu_taint_key=self.cfg.kubernetes.gpu_taint_key)
         fetched = [m for m in wl.models if not m.snapshot_repo]
         if fetched:
-            models_pvc = pvc_names.get("models") or self.pvc(wl.models_volume).metadata.name
+            assert wl.models_volume is not None, "a workload with models declares its models volume"
+            models_pvc = pvc_names.get(wl.models_volume.name) or self.pvc(wl.models_volume).metadata.name
             depends_on += [self._fetch_job(m, models_pvc) for m in fetched]
-            init.append(wait_for_models(tuple(fetched), self.image_provider("model-fetch"), wl.security.user, "models"))
+            init.append(wait_for_models(tuple(fetched), self._image_ref("model-fetch"), wl.security.user, "models"))
         annotations: list[tuple[str, Any]] = []
         if files:
             cm = k8s.core.v1.ConfigMap(
@@ -212,13 +217,12 @@ class KubernetesRenderer:
     def monitoring(self, spec: MonitoringSpec, image_for, parent: pulumi.Resource) -> list[Any]:
         kc = self.cfg.kubernetes
         made: list[Any] = []
-        self._monitoring_ns = self._namespace(self.mon_ns_name, "monitoring-namespace")
-        mon_opts = dict(parent=parent, provider=self.provider)
+        mon_ns = self._monitoring_ns = self._namespace(self.mon_ns_name, "monitoring-namespace")
         if spec.grafana and spec.grafana_admin_password is not None:
             made.append(k8s.core.v1.Secret(
                 mon.GRAFANA_ADMIN_SECRET, metadata=self._meta(mon.GRAFANA_ADMIN_SECRET, namespace=self.mon_ns_name),
                 string_data={"admin-user": "admin", "admin-password": pulumi.Output.secret(spec.grafana_admin_password)},
-                opts=pulumi.ResourceOptions(**mon_opts, depends_on=[self._monitoring_ns]),
+                opts=pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=[mon_ns]),
             ))
         release = None
         if kc.render_yaml_to:
@@ -226,7 +230,7 @@ class KubernetesRenderer:
             pulumi.log.info(f"render mode: kube-prometheus-stack {kc.kube_prometheus_stack_version} is not rendered; "
                             "install it with the values of a cluster deployment", resource=parent)
         else:
-            release = self._monitoring_release = self._kube_prometheus_stack(spec, parent, made)
+            release = self._monitoring_release = self._kube_prometheus_stack(spec, parent, [mon_ns, *made])
             made.append(release)
         crd_opts = self._ns_opts(parent, depends_on=[release] if release else [])
         self._pending_monitors = (spec, crd_opts)  # PodMonitors need the workloads' port names: made in finish()
@@ -244,7 +248,7 @@ class KubernetesRenderer:
         dcgm = self._dcgm(parent, crd_opts) if spec.dcgm else None
         return made + ([dcgm] if dcgm is not None else [])
 
-    def _kube_prometheus_stack(self, spec: MonitoringSpec, parent: pulumi.Resource, secrets: list[Any]) -> Any:
+    def _kube_prometheus_stack(self, spec: MonitoringSpec, parent: pulumi.Resource, after: list[Any]) -> Any:
         kc = self.cfg.kubernetes
         return k8s.helm.v3.Release(
             "kube-prometheus-stack",
@@ -254,7 +258,7 @@ class KubernetesRenderer:
             namespace=self.mon_ns_name,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=mon.KPS_REPO),
             values=mon.chart_values(spec, storage_class=kc.storage_class, public_url=self.public_url(None)),
-            opts=pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=[self._monitoring_ns, *secrets]),
+            opts=pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=after),
         )
 
     def _dcgm(self, parent, crd_opts) -> Any | None:

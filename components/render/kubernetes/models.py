@@ -22,7 +22,7 @@ def fetch_env(model: ModelSource) -> list[dict[str, Any]]:
     return env
 
 
-def fetch_job_spec(model: ModelSource, image: Any, models_pvc: str, labels: dict[str, str], hf_secret: str | None) -> dict[str, Any]:
+def fetch_job_spec(model: ModelSource, image: Any, models_pvc: Any, labels: dict[str, str], hf_secret: Any | None) -> dict[str, Any]:
     env = fetch_env(model)
     if hf_secret:
         env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": hf_secret, "key": "HF_TOKEN"}}})
