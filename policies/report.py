@@ -290,7 +290,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot import components.testing.capture ({e}); run from the repository root", file=sys.stderr)
         return 2
 
-    report = build_report(capture_resources(args.stack), config, stack=args.stack)
+    from components.config import ConfigError  # pylint: disable=import-outside-toplevel
+
+    try:
+        resources = capture_resources(args.stack)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    report = build_report(resources, config, stack=args.stack)
     text = render(report, args.format)
     if args.out:
         args.out.write_text(text)

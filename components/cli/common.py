@@ -46,7 +46,7 @@ def confirm(question: str, assume_yes: bool) -> bool:
     if assume_yes:
         return True
     if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs a confirmation: run it in a terminal or pass --yes")
+        raise UsageError(f"{question!r} needs an answer and there is no terminal: pass --yes (make: YES=1) to go ahead")
     try:
         answer = input(f"{question} [y/N] ")
     except EOFError:

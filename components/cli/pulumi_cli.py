@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import shlex
@@ -24,14 +25,29 @@ def pulumi_path() -> str | None:
     return shutil.which("pulumi")
 
 
+def stack_exists(exe: str, stack: str) -> bool | None:
+    """Whether the backend has the stack; None when `pulumi stack ls` cannot tell (pulumi then says what is wrong)."""
+    try:
+        out = subprocess.run([exe, "stack", "ls", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        names = {str(s.get("name", "")).rsplit("/", 1)[-1] for s in json.loads(out.stdout)} if out.returncode == 0 else None
+    except (OSError, ValueError, AttributeError, subprocess.TimeoutExpired):
+        return None
+    return None if names is None else stack in names
+
+
 def run_pulumi(verb: str, stack: str, options: Sequence[str] = (), passthrough: Sequence[str] = ()) -> int:
     """`pulumi VERB --stack STACK --non-interactive OPTIONS... PASSTHROUGH...` in the project root."""
     exe = pulumi_path()
     if exe is None:
         print(MISSING, file=sys.stderr)
         return EXIT_USAGE
-    cmd = [exe, verb, "--stack", stack, "--non-interactive", *options, *passthrough]
     backend = os.environ.get("PULUMI_BACKEND_URL") or "the backend of `pulumi login`"
+    if stack_exists(exe, stack) is False:
+        print(f"error: stack {stack} does not exist in {backend}.\n  fix: create it once with `pulumi stack init "
+              f"{stack}`, set its secrets (`pulumi config set --secret aistack:gatewayApiKey <key> --stack {stack}`), "
+              "and run this again.", file=sys.stderr)
+        return EXIT_USAGE
+    cmd = [exe, verb, "--stack", stack, "--non-interactive", *options, *passthrough]
     step(f"pulumi {verb} of stack {stack} (state: {backend})")
     step(" ".join(shlex.quote(part) for part in ["pulumi", *cmd[1:]]))
     start = time.monotonic()

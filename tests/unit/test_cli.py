@@ -29,11 +29,15 @@ def cli(*args: str, path: str | None = None, env: dict[str, str] | None = None, 
 
 @pytest.fixture
 def fakes(tmp_path: pathlib.Path):
-    """A PATH with stand-in `pulumi` and `docker` that log their arguments (one call per line)."""
+    """A PATH with stand-in `pulumi` (its backend has the stacks dev and local) and `docker` that log their
+    arguments, one call per line."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "calls.log"
-    (bin_dir / "pulumi").write_text(f'#!/bin/sh\necho "pulumi $*" >> {log}\nexit "${{FAKE_PULUMI_RC:-0}}"\n')
+    (bin_dir / "pulumi").write_text(
+        f'#!/bin/sh\nif [ "$1 $2" = "stack ls" ]; then echo \'[{{"name": "dev"}}, {{"name": "local"}}]\'; exit 0; fi\n'
+        f'echo "pulumi $*" >> {log}\nexit "${{FAKE_PULUMI_RC:-0}}"\n'
+    )
     (bin_dir / "docker").write_text(
         f'#!/bin/sh\necho "docker $*" >> {log}\n'
         'if [ "$1 $2" = "volume ls" ]; then printf "aistack-models\\nother-data\\naistack-grafana-data\\n"; fi\n'
@@ -136,7 +140,8 @@ def test_destroy_delete_data_removes_only_the_stacks_data_volumes(fakes):
 
 @pytest.mark.parametrize("args, message", [
     (["preview", "dev", "--policy-pack", "no-such-dir"], "error: --policy-pack: no-such-dir does not exist"),
-    (["destroy", "dev"], "needs a confirmation: run it in a terminal or pass --yes"),  # stdin is no terminal
+    (["destroy", "dev"], "needs an answer and there is no terminal: pass --yes (make: YES=1)"),
+    (["up", "prod"], "stack prod does not exist in"),
     (["destroy", "prod", "--delete-data", "--yes"], "stack prod targets kubernetes"),
     (["plan", "dev", "--", "--refresh"], "arguments after `--` go to pulumi; `plan` takes none"),
 ])
