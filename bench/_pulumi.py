@@ -1,0 +1,83 @@
+"""The real Pulumi engine for the bench: availability check and a throwaway copy of the project and backend.
+
+The environment comes from scripts/env.sh (cached CLI and plugins, no automatic plugin downloads). The stack
+runs from a temporary copy of the project with its own file backend, so the repository's stack files and the
+user's backend are never modified.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+from _common import ROOT, run
+
+
+def pulumi_env() -> dict[str, str]:
+    p = subprocess.run(["bash", "-c", ". scripts/env.sh >/dev/null 2>&1; env -0"], cwd=ROOT, capture_output=True)
+    env = dict(os.environ)
+    for item in p.stdout.split(b"\0"):
+        if b"=" in item:
+            k, v = item.split(b"=", 1)
+            env[k.decode()] = v.decode(errors="replace")
+    return env
+
+
+def unavailable(env: dict[str, str] | None = None) -> str | None:
+    """None when the CLI, the Python language host and the docker provider plugin are installed, else why not."""
+    env = env or pulumi_env()
+    cli = shutil.which("pulumi", path=env.get("PATH"))
+    if not cli:
+        return "the Pulumi CLI is not installed (scripts/build-toolchain.sh cli, or the official installer)"
+    p = subprocess.run([cli, "plugin", "ls", "--json"], env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        return f"`pulumi plugin ls` failed: {(p.stderr.strip().splitlines() or ['?'])[-1]}"
+    if '"docker"' not in p.stdout:
+        return ("the docker provider plugin is not installed (`pulumi plugin ls` has no resource plugin `docker`; "
+                "it cannot be built offline yet, see scripts/versions.env)")
+    if not shutil.which("pulumi-language-python", path=env.get("PATH")):
+        return "the Python language host (pulumi-language-python) is not on PATH"
+    return None
+
+
+class TempStack:
+    """A copy of the project in a temp dir with its own file backend; `with TempStack("local") as s: s.up()`."""
+
+    def __init__(self, stack: str, env: dict[str, str] | None = None):
+        self.stack = stack
+        self.env = dict(env or pulumi_env())
+
+    def __enter__(self) -> "TempStack":
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="aistack-bench-stack-"))
+        self.dir = self.tmp / "project"
+        ignore = shutil.ignore_patterns(".venv", ".git", ".state", "__pycache__", "bench", "tests", "docs", "*.pyc")
+        shutil.copytree(ROOT, self.dir, ignore=ignore)
+        (self.dir / ".venv").symlink_to(ROOT / ".venv")
+        if (ROOT / ".state" / "models").exists():
+            shutil.copytree(ROOT / ".state" / "models", self.dir / ".state" / "models")
+        (self.tmp / "backend").mkdir()
+        self.env.update(PULUMI_BACKEND_URL=f"file://{self.tmp / 'backend'}", PULUMI_CONFIG_PASSPHRASE="bench")
+        self.pulumi("stack", "init", self.stack, "--non-interactive")
+        self.pulumi("config", "set", "--secret", "aistack:gatewayApiKey", "bench-gateway-key")
+        self.pulumi("config", "set", "--secret", "aistack:grafanaAdminPassword", "bench-grafana-password")
+        return self
+
+    def pulumi(self, *args: str, check=True) -> float:
+        dt, _ = run(["pulumi", *args, "--stack", self.stack] if args[0] != "stack" else ["pulumi", *args],
+                    env=self.env, cwd=self.dir, check=check)
+        return dt
+
+    def up(self) -> float:
+        return self.pulumi("up", "--yes", "--skip-preview", "--non-interactive")
+
+    def preview(self) -> float:
+        return self.pulumi("preview", "--non-interactive", "--expect-no-changes")
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.pulumi("destroy", "--yes", "--non-interactive", "--skip-preview", check=False)
+            self.pulumi("stack", "rm", "--yes", "--force", self.stack, check=False)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
