@@ -3,7 +3,7 @@
 #   make up STACK=dev            make preview STACK=dev [POLICY_PACK=policies]
 #   make destroy STACK=dev [DELETE_DATA=1] [YES=1]
 #   make plan STACK=dev          make compliance STACK=dev [FORMAT=json]
-#   make doctor                  make test          make lint
+#   make doctor                  make test (all tiers)   make test-fast (no e2e)   make lint
 SHELL := /bin/bash
 CLI := . scripts/env.sh && python3 -m components.cli
 STACK ?=
@@ -13,7 +13,7 @@ POLICY_PACK_CONFIG ?= policies/config.example.json
 need_stack = $(if $(STACK),,$(error set STACK, e.g. `make $@ STACK=dev`))
 policy = $(if $(POLICY_PACK),--policy-pack $(POLICY_PACK) --policy-pack-config $(POLICY_PACK_CONFIG))
 
-.PHONY: help up preview destroy plan compliance doctor test lint
+.PHONY: help up preview destroy plan compliance doctor test test-fast lint
 
 help:
 	@sed -n 's/^#   /  /p' Makefile
@@ -37,7 +37,10 @@ doctor:
 	$(CLI) doctor
 
 test:
-	scripts/test.sh
+	. scripts/env.sh && scripts/test.sh
+
+test-fast:
+	scripts/test.sh --fast
 
 lint:
 	. scripts/env.sh && ruff check . && mypy

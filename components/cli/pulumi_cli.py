@@ -81,4 +81,6 @@ def policy_args(args: argparse.Namespace) -> list[str]:
             if not exists(path):
                 raise UsageError(f"{flag}: {value} does not exist")
             out += [flag, str(path)]
+            if flag == "--policy-pack":
+                os.environ["AISTACK_POLICY_PACK"] = str(path)  # for older language hosts: policies/plugin_launch.py
     return out

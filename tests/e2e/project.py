@@ -36,9 +36,10 @@ class ScratchProject:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
         }
 
-    def pulumi(self, *args: str, stack: str | None = None, timeout: int = 900, check: bool = True) -> subprocess.CompletedProcess:
+    def pulumi(self, *args: str, stack: str | None = None, timeout: int = 900, check: bool = True,
+               cwd: Path | None = None) -> subprocess.CompletedProcess:
         cmd = ["pulumi", *args, "--non-interactive"] + (["--stack", stack] if stack else [])
-        proc = subprocess.run(cmd, cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, cwd=cwd or self.dir, env=self.env, capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise PulumiFailed(f"`{' '.join(cmd)}` exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
         return proc
