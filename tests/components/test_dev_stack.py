@@ -114,7 +114,9 @@ def test_local_stack_detects_this_machine_and_serves_the_tiny_model():
     tiny = servers["aistack-tiny"]
     assert len(tiny["cpuSet"].split(",")) >= 1 and tiny["memory"] == 512
     assert "aistack-gateway" in servers and "aistack-prometheus" in servers
-    assert not any(r.type == "docker:index/remoteImage:RemoteImage" for r in resources), "local stack must build everything offline"
+    images = [r.props for r in resources if r.type == "docker:index/remoteImage:RemoteImage"]
+    assert images and all("build" in i for i in images), "the local stack builds every image offline, pulls none"
+    assert all(i["build"]["buildArgs"]["BASE_IMAGE"] == "aistack/debian-base:sid" for i in images)
 
 
 def test_bad_config_stops_the_program_before_any_resource():
@@ -131,3 +133,15 @@ def test_bad_config_stops_the_program_before_any_resource():
     assert "aistack:taget" in message and "target" in message  # a typo gets a hint
     assert "Traceback" not in message
     assert registered == []  # nothing is created
+
+
+def test_hardened_images_are_built_for_the_planned_hardware(resources):
+    images = {r.props["name"]: r.props for r in resources if r.type == "docker:index/remoteImage:RemoteImage" and "build" in r.props}
+    cpu = images["aistack/llama-cpu:0.1.0"]["build"]
+    assert cpu["buildArgs"]["CPU_MARCH"] == "znver5"  # the 9950X
+    assert cpu["dockerfile"].endswith("images/llama-cpu/Dockerfile")
+    assert images["aistack/llama-cuda:0.1.0"]["build"]["buildArgs"]["CUDA_ARCH"] == "120"  # RTX 5090
+    for name, image in images.items():
+        assert image["build"]["buildArgs"]["OCI_REVISION"], name
+        assert len(image["triggers"]["context"]) == 64, name  # a source change rebuilds the image
+        assert image["keepLocally"] is True, name

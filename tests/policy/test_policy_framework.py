@@ -228,3 +228,10 @@ def test_analyzer_passes_config_and_turns_unknowns_into_advisories():
     assert sorted((d.policyName, d.enforcementLevel) for d in response.diagnostics) == sorted(
         [("CTR-16", proto.ADVISORY), ("SEC-22", proto.MANDATORY), ("SEC-22", proto.ADVISORY)]
     )
+
+
+def test_images_built_by_the_stack_need_no_digest_but_pulled_ones_do():
+    built = {"name": "aistack/llama-cpu:0.1.0", "build": {"context": "images", "dockerfile": "images/llama-cpu/Dockerfile"}}
+    assert violations("CTR-17-DIGEST", REMOTE_IMAGE, built) == []
+    assert violations("CTR-17-DIGEST", REMOTE_IMAGE, {"name": "aistack/llama-cpu:0.1.0"})
+    assert violations("CTR-17", REMOTE_IMAGE, {**built, "name": "aistack/llama-cpu:latest"})  # the tag rule still applies

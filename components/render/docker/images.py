@@ -1,8 +1,10 @@
-"""Local image builds with BuildKit through pulumi-docker; the container runs the built image ID."""
+"""Local image builds through pulumi-docker's RemoteImage `build`; containers run the built image ID."""
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
+import pathlib
 import socket
 import urllib.parse
 
@@ -36,22 +38,33 @@ def local_image_size(image_id: str, socket_path: str = "/var/run/docker.sock") -
         return 0
 
 
+def context_digest(spec: ImageSpec) -> str:
+    """sha256 over the files an image is built from (its folder and the shared helpers): a change rebuilds it."""
+    root = pathlib.Path(spec.context)
+    h = hashlib.sha256()
+    for folder in (root / "common", pathlib.Path(spec.dockerfile).parent):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def build_image(spec: ImageSpec, cfg, parent: pulumi.Resource) -> RenderedImage:
     ref = f"{spec.repository}:{spec.tag}"
-    image = docker.Image(
+    image = docker.RemoteImage(
         spec.name,
-        image_name=ref,
-        build=docker.DockerBuildArgs(
+        name=ref,
+        build=docker.RemoteImageBuildArgs(
             context=spec.context,
             dockerfile=spec.dockerfile,
-            args=dict(spec.build_args),
-            builder_version=docker.BuilderVersion.BUILDER_BUILD_KIT,
+            build_args=dict(spec.build_args),
             platform="linux/amd64",
+            remove=True,
         ),
-        skip_push=True,
+        triggers={"context": context_digest(spec)},
+        keep_locally=True,  # the engine keeps its images; `destroy` does not delete what other stacks may run
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    # The resource ID is the image ID (sha256:...): containers run exactly what was built.
-    digest = image.id
+    # The image ID (sha256:...): containers run exactly what was built.
+    digest = image.image_id
     size = digest.apply(lambda i: local_image_size(i) if not pulumi.runtime.is_dry_run() else 0)
     return RenderedImage(ref=digest, digest=digest, size_bytes=size, resources=[image])

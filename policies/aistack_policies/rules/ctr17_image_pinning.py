@@ -78,7 +78,7 @@ def check_tag(subject: Subject, config: RuleConfig, out: Findings) -> None:
 
 
 def check_digest(subject: Subject, config: RuleConfig, out: Findings) -> None:
-    if subject.type in BUILT_HERE:
+    if subject.type in BUILT_HERE or (subject.type == "docker:index/remoteImage:RemoteImage" and subject.props.get("build")):
         out.not_applicable("image built by this stack; its digest is an output")
     for where, raw in _refs(subject):
         ref = parse(raw)
