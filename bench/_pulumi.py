@@ -36,7 +36,7 @@ def unavailable(env: dict[str, str] | None = None) -> str | None:
         return f"`pulumi plugin ls` failed: {(p.stderr.strip().splitlines() or ['?'])[-1]}"
     if '"docker"' not in p.stdout:
         return ("the docker provider plugin is not installed (`pulumi plugin ls` has no resource plugin `docker`; "
-                "it cannot be built offline yet, see scripts/versions.env)")
+                "scripts/build-toolchain.sh builds it)")
     if not shutil.which("pulumi-language-python", path=env.get("PATH")):
         return "the Python language host (pulumi-language-python) is not on PATH"
     return None

@@ -10,6 +10,10 @@ ulimits, mounts, health check, ports, environment, command and network aliases. 
 - Container, volume and network names get the prefix `aistackbench-` (project `aistackbench`), and the network
   has no fixed subnet, so a deployed stack on the same engine is never touched. Services keep the original
   container names as DNS names, so the generated nginx/Prometheus configs resolve unchanged.
+- Services whose config files name another service (the gateway's nginx upstreams, Prometheus' targets) get
+  `depends_on` it (healthy), as the program orders the gateway after the servers.
+- Command arguments can be replaced (`--replace-arg`), e.g. a flag the image's server no longer accepts.
+- An unlimited memlock ulimit can be capped (`--memlock-cap`) on engines that may not raise it.
 - A published port that is busy on 127.0.0.1 moves to a free one.
 - One-shot containers (`restart: no`, attached, e.g. the model fetcher) become `depends_on:
   service_completed_successfully` of every service that mounts a volume they write.
@@ -37,7 +41,8 @@ def _unsecret(v: Any) -> Any:
 
 
 def capture(stack: str, overrides=None):
-    """Capture the stack's resources; images get their ref (name:tag) as ID, so containers name their image."""
+    """Capture the stack's resources; images get their ref (name:tag) as ID (docker.Image) or imageId
+    (docker.RemoteImage), so containers name their image."""
     sys.path.insert(0, str(ROOT))
     from components.testing import capture as cap
 
@@ -46,6 +51,8 @@ def capture(stack: str, overrides=None):
             rid, outputs = super().new_resource(args)
             if args.typ == "docker:index/image:Image":
                 rid = args.inputs.get("imageName", rid)
+            if args.typ == "docker:index/remoteImage:RemoteImage":
+                outputs["imageId"] = args.inputs.get("name", outputs.get("imageId"))
             return [rid, outputs]
 
     cap._Mocks = _RefMocks
@@ -71,8 +78,12 @@ def _num(v) -> int:
     return int(float(v))
 
 
-def generate(resources, out: pathlib.Path) -> dict:
-    """Write out/compose.yaml (JSON is valid YAML) and out/files/*; return the compose document."""
+def generate(resources, out: pathlib.Path, memlock_cap: int | None = None,
+             replace_args: dict[str, list[str]] | None = None) -> dict:
+    """Write out/compose.yaml (JSON is valid YAML) and out/files/*; return the compose document.
+
+    memlock_cap: bytes; an unlimited memlock ulimit becomes this (for engines that may not raise it).
+    replace_args: command arguments to replace (e.g. a flag the image's server no longer accepts)."""
     files = out / "files"
     files.mkdir(parents=True, exist_ok=True)
     containers = [r for r in resources if r.type == "docker:index/container:Container"]
@@ -117,12 +128,14 @@ def generate(resources, out: pathlib.Path) -> dict:
             s["tmpfs"] = [f"{k}:{v}" if v else k for k, v in p["tmpfs"].items()]
         if p.get("ulimits"):
             s["ulimits"] = {u["name"]: {"soft": _num(u["soft"]), "hard": _num(u["hard"])} for u in p["ulimits"]}
+            if memlock_cap is not None and s["ulimits"].get("memlock", {}).get("hard") == -1:
+                s["ulimits"]["memlock"] = {"soft": memlock_cap, "hard": memlock_cap}
         if p.get("envs"):
             s["environment"] = list(p["envs"])
         if p.get("entrypoints"):
             s["entrypoint"] = list(p["entrypoints"])
         if p.get("command"):
-            s["command"] = list(p["command"])
+            s["command"] = [x for arg in p["command"] for x in (replace_args or {}).get(arg, [arg])]
         if p.get("workingDir"):
             s["working_dir"] = p["workingDir"]
         if p.get("labels"):
@@ -192,8 +205,15 @@ def generate(resources, out: pathlib.Path) -> dict:
     for name, s in doc["services"].items():
         deps = {writers[v["source"]] for v in s.get("volumes", []) if v["type"] == "volume"
                 and v["source"] in writers and writers[v["source"]] != name}
-        if deps:
-            s["depends_on"] = {d: {"condition": "service_completed_successfully"} for d in sorted(deps)}
+        s["depends_on"] = {d: {"condition": "service_completed_successfully"} for d in sorted(deps)}
+        # a service whose config files name another service (nginx upstreams) starts after it is healthy,
+        # as the program orders the gateway after the servers
+        configs = "".join(f.read_text() for f in (files / name).rglob("*") if f.is_file()) if (files / name).exists() else ""
+        for other, o in doc["services"].items():
+            if other != name and f"{other}:" in configs and other not in s["depends_on"] and s.get("restart") != "no":
+                s["depends_on"][other] = {"condition": "service_healthy" if "healthcheck" in o else "service_started"}
+        if not s["depends_on"]:
+            del s["depends_on"]
     for v in sorted(used_volumes):
         doc["volumes"][v] = {"name": f"{PREFIX}-{v}"}
         if v in volumes and volumes[v].props.get("labels"):
@@ -206,9 +226,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stack", default="local")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--memlock-cap", type=int, help="bytes: cap an unlimited memlock ulimit to this")
+    ap.add_argument("--replace-arg", action="append", help="OLD=NEW ...: replace a command argument (repeatable)")
     a = ap.parse_args(argv)
     out = pathlib.Path(a.out)
-    doc = generate(capture(a.stack), out)
+    ap_replace = {}
+    for item in a.replace_arg or []:
+        old, new = item.split("=", 1)
+        ap_replace[old] = new.split()
+    doc = generate(capture(a.stack), out, a.memlock_cap, ap_replace)
     print(f"{out / 'compose.yaml'}: {len(doc['services'])} services, {len(doc['volumes'])} volumes")
     return 0
 

@@ -65,6 +65,27 @@ def compose_command() -> tuple[list[str] | None, str]:
     return None, "compose v2 (`docker compose up --wait`) is not available: install Debian's docker-compose 2.x"
 
 
+def engine_memlock_cap() -> int | None:
+    """None when the engine can give a container an unlimited memlock ulimit (what the stack asks for), else the
+    hard limit this process has (the engine inherits the same in a restricted sandbox)."""
+    import resource
+
+    p = run(["docker", "run", "--rm", "--ulimit", "memlock=-1:-1", "--entrypoint", "/usr/local/bin/healthcheck",
+             "aistack/gateway:0.1.0", "--help"], check=False)[1]
+    if "rlimit" not in (p.stdout or ""):
+        return None
+    return resource.getrlimit(resource.RLIMIT_MEMLOCK)[1]
+
+
+def llama_arg_fixes(image: str = "aistack/llama-cpu:0.1.0") -> dict[str, list[str]]:
+    """llama.cpp builds that replaced `--mlock` with `--load-mode` reject the old flag: map it for the baseline."""
+    p = run(["docker", "run", "--rm", image, "--help"], check=False)[1]
+    text = p.stdout or ""
+    if "--mlock" not in text and "--load-mode" in text:
+        return {"--mlock": ["--load-mode", "mmap+mlock"]}
+    return {}
+
+
 def compose_runs(stack: str, runs: int) -> dict:
     from compose import capture, generate
 
@@ -74,7 +95,9 @@ def compose_runs(stack: str, runs: int) -> dict:
     out = pathlib.Path(tempfile.mkdtemp(prefix="aistack-bench-compose-"))
     os.chmod(out, 0o755)
     try:
-        doc = generate(capture(stack), out)
+        cap = engine_memlock_cap()
+        replace = llama_arg_fixes()
+        doc = generate(capture(stack), out, cap, replace)
         for d in out.rglob("*"):
             if d.is_dir():
                 os.chmod(d, 0o755)
@@ -83,7 +106,8 @@ def compose_runs(stack: str, runs: int) -> dict:
         if missing:
             return {"error": f"images not built: {', '.join(missing)} (run bench/images.py first)"}
         base = [*cmd, "-f", str(out / "compose.yaml"), "-p", "aistackbench"]
-        res: dict = {"compose": what, "services": len(doc["services"]), "cold_s": [], "noop_s": [], "down_s": []}
+        res: dict = {"compose": what, "services": len(doc["services"]), "cold_s": [], "noop_s": [], "down_s": [],
+                     "memlock_cap": cap, "replaced_args": replace}
         run([*base, "down", "-v", "--remove-orphans"], check=False)
         try:
             for _ in range(runs):
@@ -138,6 +162,12 @@ def main(argv=None) -> int:
                   f"cold {', '.join(f'{x:.2f}' for x in r['cold_s'])}; no-op {', '.join(f'{x:.2f}' for x in r['noop_s'])} |")
     if "error" not in c:
         print(f"compose: {c['compose']}, {c['services']} services; down -v median {median(c['down_s']):.2f} s")
+        if c.get("memlock_cap") is not None:
+            print(f"note: this engine may not set an unlimited memlock ulimit (the stack's `--mlock` servers ask for "
+                  f"one; `pulumi up` would fail the same way here): capped to {c['memlock_cap']} bytes for compose")
+        if c.get("replaced_args"):
+            print(f"note: the image's llama-server rejects arguments the program passes; replaced for compose: "
+                  f"{c['replaced_args']} (`pulumi up` of this stack would crash-loop the server)")
     if "error" in c or "error" in p:
         print("cold up ratio pulumi/compose (target ≤ 1.5): not measurable: "
               + "; ".join(r["error"] for r in (p, c) if "error" in r))

@@ -124,8 +124,11 @@ def make_model(work: pathlib.Path, bindir: pathlib.Path, quick: bool) -> pathlib
     return q4
 
 
-def pair(bindir, model, layout: list[tuple[str | None, int]], test: str, reps: int) -> dict:
-    """Start one llama-bench per (cpuset, threads) at once; return tokens/s of each and wall times."""
+def pair(bindir, model, layout: list[tuple[str | None, int]], test: str, reps: int, timeout: float = 60) -> dict:
+    """Start one llama-bench per (cpuset, threads) at once; return tokens/s of each and wall times.
+
+    A pair that has not finished after `timeout` seconds is killed; its aggregate is then an upper bound (all
+    tokens it was asked for, over the timeout), flagged `upper_bound`."""
     args = ["-p", "256", "-n", "0"] if test == "pp" else ["-p", "0", "-n", "64"]
     procs = []
     t0 = time.perf_counter()
@@ -134,14 +137,41 @@ def pair(bindir, model, layout: list[tuple[str | None, int]], test: str, reps: i
         if cpus:
             cmd = ["taskset", "-c", cpus, *cmd]
         procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
-    out = {"tps": [], "wall_s": []}
+    out: dict = {"tps": [], "wall_s": []}
     for p in procs:
-        stdout, _ = p.communicate(timeout=300)
+        try:
+            stdout, _ = p.communicate(timeout=max(1.0, timeout - (time.perf_counter() - t0)))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+                q.wait()
+            # llama-bench runs 1 warm-up + `reps` timed runs of this many tokens each
+            tokens = (256 if test == "pp" else 64) * (reps + 1)
+            out.update(timeout_s=timeout, aggregate=len(layout) * tokens / timeout, upper_bound=True)
+            return out
         out["wall_s"].append(round(time.perf_counter() - t0, 2))
-        data = json.loads(stdout)
-        out["tps"].append(data[0]["avg_ts"])
+        out["tps"].append(json.loads(stdout)[0]["avg_ts"])
     out["aggregate"] = sum(out["tps"])
     return out
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Print the medians table of the runs (also usable on a partial log) and return it."""
+    print("\n| test | planned t/s (sum) | unpinned t/s (sum) | naive overlap t/s (sum) | planned/naive | planned/unpinned | runs |")
+    print("|---|---|---|---|---|---|---|")
+    summary = {}
+    for test in ("pp", "tg"):
+        sel = {name: [x for x in runs if x["test"] == test and x["layout"] == name] for name in ("planned", "unpinned", "naive")}
+        if not all(sel.values()):
+            continue
+        med = {name: statistics.median(x["aggregate"] for x in xs) for name, xs in sel.items()}
+        bound = "< " if any(x.get("upper_bound") for x in sel["naive"]) else ""
+        summary[test] = dict(med, planned_over_naive=med["planned"] / med["naive"],
+                             planned_over_unpinned=med["planned"] / med["unpinned"], runs=len(sel["planned"]))
+        print(f"| {test} | {med['planned']:.1f} | {med['unpinned']:.1f} | {bound}{med['naive']:.1f} | "
+              f"{'> ' if bound else ''}{med['planned'] / med['naive']:.2f}x | {med['planned'] / med['unpinned']:.2f}x | "
+              f"{len(sel['planned'])} |")
+    return summary
 
 
 def run_bench(a) -> int:
@@ -176,33 +206,25 @@ def run_bench(a) -> int:
     print(f"build {build_s:.0f} s, model {model_s:.0f} s ({model.stat().st_size / 1e6:.0f} MB Q4_0)", flush=True)
 
     rounds = 1 if a.quick else a.rounds
+    if a.json:
+        pathlib.Path(a.json).parent.mkdir(parents=True, exist_ok=True)
     results: dict = {"layouts": layouts, "rounds": rounds, "model_mb": model.stat().st_size / 1e6, "runs": []}
-    solo = {test: pair(bindir, model, [(planned[0], threads)], test, a.reps) for test in ("pp", "tg")}
+    solo = {test: pair(bindir, model, [(planned[0], threads)], test, a.reps, a.pair_timeout) for test in ("pp", "tg")}
     results["solo"] = solo
     print(f"solo (one server alone, planned cores): {json.dumps(solo)}", flush=True)
     for r in range(rounds):
         for test in ("pp", "tg"):
             for name in (("planned", "unpinned", "naive") if r % 2 == 0 else ("naive", "unpinned", "planned")):
-                res = pair(bindir, model, layouts[name], test, a.reps)
+                res = pair(bindir, model, layouts[name], test, a.reps, a.pair_timeout)
                 res.update(round=r, test=test, layout=name)
                 results["runs"].append(res)
                 print(json.dumps(res), flush=True)
+                if a.json:  # keep what was measured even if the whole command is cut short
+                    pathlib.Path(a.json).write_text(json.dumps(results, indent=2))
 
-    print("\n| test | planned t/s (sum) | unpinned t/s (sum) | naive overlap t/s (sum) | planned/naive | planned/unpinned |")
-    print("|---|---|---|---|---|---|")
-    summary = {}
-    for test in ("pp", "tg"):
-        med = {name: statistics.median(x["aggregate"] for x in results["runs"] if x["test"] == test and x["layout"] == name)
-               for name in layouts}
-        summary[test] = dict(med, planned_over_naive=med["planned"] / med["naive"],
-                             planned_over_unpinned=med["planned"] / med["unpinned"])
-        print(f"| {test} | {med['planned']:.1f} | {med['unpinned']:.1f} | {med['naive']:.1f} | "
-              f"{med['planned'] / med['naive']:.2f}x | {med['planned'] / med['unpinned']:.2f}x |")
-    results["summary"] = summary
-    out = pathlib.Path(a.json) if a.json else None
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2))
+    results["summary"] = summarize(results["runs"])
+    if a.json:
+        pathlib.Path(a.json).write_text(json.dumps(results, indent=2))
     return 0
 
 
@@ -221,9 +243,17 @@ def main(argv=None) -> int:
     r.add_argument("--rounds", type=int, default=3)
     r.add_argument("--reps", type=int, default=3, help="llama-bench repetitions per run")
     r.add_argument("--work", default="/tmp/aistack-bench-placement")
+    r.add_argument("--pair-timeout", type=float, default=60,
+                   help="seconds before a pair is killed (its throughput is then reported as an upper bound)")
     r.add_argument("--quick", action="store_true")
     r.add_argument("--json")
+    m = sub.add_parser("summary", help="the table from a saved `run` output (also a partial one)")
+    m.add_argument("log")
     a = ap.parse_args(argv)
+    if a.cmd == "summary":
+        runs = [json.loads(ln) for ln in open(a.log) if ln.startswith('{"tps"')]
+        summarize(runs)
+        return 0
     if a.cmd == "plan":
         per = a.cores_per_server or a.cores // 2
         print(":".join(planned_cpusets(a.cores, a.threads_per_core, a.l3_domains, per)))

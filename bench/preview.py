@@ -1,0 +1,59 @@
+"""No-op preview: `pulumi preview` of an unchanged, deployed stack through the real engine.
+
+    python bench/preview.py                 # 5 previews (median)
+    python bench/preview.py --quick         # 2 previews
+    python bench/preview.py --stack local
+
+The stack is the offline one (`local`: Debian-built images, the tiny model) deployed on this machine's Docker
+engine from a throwaway copy of the project and backend (bench/_pulumi.py), previewed with
+`--expect-no-changes`, then destroyed. Needs the Pulumi CLI, the Python language host and the docker provider
+plugin; without them it prints one "not measurable" line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _common import header, median  # noqa: E402
+from _pulumi import TempStack, pulumi_env, unavailable  # noqa: E402
+
+TARGET_S = 5.0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--runs", type=int)
+    ap.add_argument("--stack", default="local")
+    ap.add_argument("--json")
+    a = ap.parse_args(argv)
+    runs = a.runs or (2 if a.quick else 5)
+    header(f"preview: no-op `pulumi preview` of the deployed `{a.stack}` stack ({runs} runs)")
+    env = pulumi_env()
+    why = unavailable(env)
+    res: dict = {}
+    if why:
+        res["error"] = why
+        print(f"no-op preview: not measurable: {why}")
+    else:
+        try:
+            with TempStack(a.stack, env) as s:
+                res["up_s"] = s.up()
+                res["preview_s"] = [s.preview() for _ in range(runs)]
+        except RuntimeError as exc:
+            res["error"] = " ".join(str(exc).splitlines()[-3:])
+            print(f"no-op preview: not measurable: {res['error']}")
+        else:
+            m = median(res["preview_s"])
+            print(f"no-op preview: median {m:.2f} s over {runs} ({', '.join(f'{x:.2f}' for x in res['preview_s'])}); "
+                  f"target ≤ {TARGET_S} s: {'ok' if m <= TARGET_S else f'MISS by {m - TARGET_S:.2f} s'}")
+    if a.json:
+        pathlib.Path(a.json).write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
