@@ -69,3 +69,26 @@ def header(title: str) -> None:
         print(f"# load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     except OSError:
         pass
+
+
+def stack_run_args(doc: str, argv, quick_runs: int, full_runs: int):
+    """The common CLI of the engine benchmarks: --quick, --runs, --stack, --json. Returns (args, runs)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--runs", type=int)
+    ap.add_argument("--stack", default="local")
+    ap.add_argument("--json")
+    a = ap.parse_args(argv)
+    return a, a.runs or (quick_runs if a.quick else full_runs)
+
+
+def verdict(value: float, target: float, unit: str = "") -> str:
+    """`ok` when value ≤ target, else how much it misses by."""
+    return "ok" if value <= target else f"MISS by {value - target:.2f}{unit}"
+
+
+def write_json(path, data) -> None:
+    if path:
+        pathlib.Path(path).write_text(__import__("json").dumps(data, indent=2))

@@ -15,8 +15,6 @@ bench cache, without installing it.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import pathlib
 import shutil
@@ -25,7 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import CACHE, ROOT, header, median, run  # noqa: E402
+from _common import CACHE, header, median, run, stack_run_args, verdict, write_json  # noqa: E402
 
 TARGET_RATIO = 1.5
 
@@ -142,13 +140,7 @@ def pulumi_runs(stack: str, runs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--runs", type=int)
-    ap.add_argument("--stack", default="local")
-    ap.add_argument("--json")
-    a = ap.parse_args(argv)
-    runs = a.runs or (1 if a.quick else 3)
+    a, runs = stack_run_args(__doc__, argv, quick_runs=1, full_runs=3)
     header(f"deploy: pulumi up vs docker compose up of the `{a.stack}` stack ({runs} runs each)")
     c = compose_runs(a.stack, runs)
     p = pulumi_runs(a.stack, runs)
@@ -173,10 +165,8 @@ def main(argv=None) -> int:
               + "; ".join(r["error"] for r in (p, c) if "error" in r))
     else:
         ratio = median(p["cold_s"]) / median(c["cold_s"])
-        print(f"cold up ratio pulumi/compose: {ratio:.2f} (target ≤ {TARGET_RATIO}: "
-              f"{'ok' if ratio <= TARGET_RATIO else f'MISS by {ratio - TARGET_RATIO:.2f}'})")
-    if a.json:
-        pathlib.Path(a.json).write_text(json.dumps({"compose": c, "pulumi": p}, indent=2))
+        print(f"cold up ratio pulumi/compose: {ratio:.2f} (target ≤ {TARGET_RATIO}: {verdict(ratio, TARGET_RATIO)})")
+    write_json(a.json, {"compose": c, "pulumi": p})
     return 0
 
 

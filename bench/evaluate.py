@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import PY, ROOT, header, median  # noqa: E402
+from _common import PY, ROOT, header, median, verdict, write_json  # noqa: E402
 
 SDKS = ("pulumi", "pulumi_docker", "pulumi_kubernetes")
 WORKLOAD_TYPES = {"Container", "Deployment", "StatefulSet", "DaemonSet", "Job"}
@@ -181,10 +181,10 @@ def main(argv=None) -> int:
             why = "kubernetes renderer not available" if r.get("renderer_missing") else r["error"]
             print(f"| {stack} | {stack}: {why} | | | | | not measured |")
             continue
-        verdict = "ok" if r["eval_s"] <= TARGET_EVAL_S else f"MISS by {r['eval_s'] - TARGET_EVAL_S:.2f} s"
+        ok = verdict(r["eval_s"], TARGET_EVAL_S, " s")
         print(f"| {stack} | {r['sdk_import_s']:.3f} ({r['import_pulumi_s']:.3f} / {r['import_pulumi_docker_s']:.3f} / "
               f"{r['import_pulumi_kubernetes_s']:.3f} / {r['import_lazy_submodules_s']:.3f}) | {r['app_import_s']:.3f} | "
-              f"{r['eval_s']:.3f} | {r['resources']} | {r['containers']} | {verdict} |")
+              f"{r['eval_s']:.3f} | {r['resources']} | {r['containers']} | {ok} |")
 
     for mode in modes:
         print(f"\n## Scaling, local stack, mode `{mode}`: medians")
@@ -208,13 +208,12 @@ def main(argv=None) -> int:
         if slopes:
             worst = max(slopes)
             flat = (slopes[-1] / slopes[0]) if len(slopes) > 1 and slopes[0] > 0 else None
-            verdict = "ok" if worst <= TARGET_PER_SERVER_MS else f"MISS by {worst - TARGET_PER_SERVER_MS:.2f} ms"
+            ok = verdict(worst, TARGET_PER_SERVER_MS, " ms")
             print(f"cost per added server ({mode}): {', '.join(f'{s:.2f}' for s in slopes)} ms "
-                  f"(last/first slope ratio {flat:.2f}; 1.0 = flat, ~10 = quadratic); target ≤ 10 ms: {verdict}"
-                  if flat is not None else f"cost per added server ({mode}): {slopes[0]:.2f} ms; target ≤ 10 ms: {verdict}")
+                  f"(last/first slope ratio {flat:.2f}; 1.0 = flat, ~10 = quadratic); target ≤ 10 ms: {ok}"
+                  if flat is not None else f"cost per added server ({mode}): {slopes[0]:.2f} ms; target ≤ 10 ms: {ok}")
             results[f"slope_ratio_{mode}"] = flat
-    if a.json:
-        pathlib.Path(a.json).write_text(json.dumps(results, indent=2))
+    write_json(a.json, results)
     return 0
 
 

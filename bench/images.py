@@ -27,7 +27,7 @@ import time
 import uuid
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import BENCH, ROOT, fmt_s, header, median, run  # noqa: E402
+from _common import BENCH, ROOT, fmt_s, header, median, run, write_json  # noqa: E402
 
 NAMES = ["llama-cpu", "gateway", "prometheus", "node-exporter", "model-fetch", "llama-cuda"]
 # The file of ours that each image's last build stage copies; changing it is a "source-only change".
@@ -183,8 +183,7 @@ def main(argv=None) -> int:
         if r.get("rebuild_reordered_s"):
             print(f"{n}: with the healthcheck stage reordered (gcc installed before COPY healthcheck.c, temp copy): "
                   f"rebuild {r['rebuild_reordered_s']:.1f} s, ratio {r.get('rebuild_reordered_ratio', 0):.2f}")
-    if a.json:
-        pathlib.Path(a.json).write_text(json.dumps(results, indent=2))
+    write_json(a.json, results)
     return 0
 
 

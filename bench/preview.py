@@ -11,26 +11,18 @@ plugin; without them it prints one "not measurable" line.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import header, median  # noqa: E402
+from _common import header, median, stack_run_args, verdict, write_json  # noqa: E402
 from _pulumi import TempStack, pulumi_env, unavailable  # noqa: E402
 
 TARGET_S = 5.0
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--runs", type=int)
-    ap.add_argument("--stack", default="local")
-    ap.add_argument("--json")
-    a = ap.parse_args(argv)
-    runs = a.runs or (2 if a.quick else 5)
+    a, runs = stack_run_args(__doc__, argv, quick_runs=2, full_runs=5)
     header(f"preview: no-op `pulumi preview` of the deployed `{a.stack}` stack ({runs} runs)")
     env = pulumi_env()
     why = unavailable(env)
@@ -49,9 +41,8 @@ def main(argv=None) -> int:
         else:
             m = median(res["preview_s"])
             print(f"no-op preview: median {m:.2f} s over {runs} ({', '.join(f'{x:.2f}' for x in res['preview_s'])}); "
-                  f"target ≤ {TARGET_S} s: {'ok' if m <= TARGET_S else f'MISS by {m - TARGET_S:.2f} s'}")
-    if a.json:
-        pathlib.Path(a.json).write_text(json.dumps(res, indent=2))
+                  f"target ≤ {TARGET_S} s: {verdict(m, TARGET_S, ' s')}")
+    write_json(a.json, res)
     return 0
 
 
