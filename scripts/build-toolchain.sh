@@ -117,18 +117,22 @@ build_kubernetes() {
   rm -rf "$src"
 }
 
+# pulumi-docker's own provider module is not served by the module proxy, so the docker plugin is
+# our bridge program in scripts/docker-provider (pulumi-terraform-bridge wrapping the kreuzwerker
+# provider under pulumi-docker's tokens and property names). Its go.mod replaces two modules with
+# copies placed next to it:
+#   ../upstream    kreuzwerker/terraform-provider-docker at PULUMI_DOCKER_UPSTREAM_MODULE, plus a
+#                  `shim` package that hands out the provider from its internal package;
+#   ../plugin-sdk  Pulumi's fork of terraform-plugin-sdk/v2 at PULUMI_DOCKER_PLUGIN_SDK_MODULE (the
+#                  bridge needs the fork), plus the one tfprotov5 method that the terraform-plugin-go
+#                  required by the upstream added after the fork was cut.
+# The same package built with -tags tfgen writes the Pulumi schema that the plugin embeds.
 build_docker() {
   local src=$scratch/docker-$PULUMI_DOCKER_VERSION
-  local mod=github.com/pulumi/pulumi-docker/provider/v${PULUMI_DOCKER_VERSION%%.*}
-  [ -n "$PULUMI_DOCKER_PROVIDER_MODULE" ] ||
-    die "PULUMI_DOCKER_PROVIDER_MODULE is empty in versions.env: no fetchable version of $mod is pinned"
   rm -rf "$src"
-  place "$mod" "$PULUMI_DOCKER_PROVIDER_MODULE" "$src/provider" "$PULUMI_DOCKER_PROVIDER_SUM"
-  # The provider replaces the terraform provider with ../upstream (a patched git submodule upstream);
-  # its first patch only adds this shim package.
   place github.com/kreuzwerker/terraform-provider-docker "$PULUMI_DOCKER_UPSTREAM_MODULE" "$src/upstream"
-  mkdir -p "$src/upstream/shim"
-  cat >"$src/upstream/shim/shim.go" <<'EOF'
+  mkdir -p "$src/upstream/shim" "$src/provider"
+  cat >"$src/upstream/shim/shim.go" <<'EOF2'
 package shim
 
 import (
@@ -139,11 +143,41 @@ import (
 func NewProvider() *schema.Provider {
 	return provider.New("dev")()
 }
-EOF
+EOF2
+  place github.com/pulumi/terraform-plugin-sdk/v2 "$PULUMI_DOCKER_PLUGIN_SDK_MODULE" "$src/plugin-sdk"
+  grep -q 'GenerateResourceConfig(' "$src/plugin-sdk/helper/schema/grpc_provider.go" ||
+    cat >"$src/plugin-sdk/helper/schema/grpc_provider_compat.go" <<'EOF2'
+package schema
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
+)
+
+// GenerateResourceConfig completes tfprotov5.ProviderServer for newer terraform-plugin-go releases.
+// Pulumi calls the provider in process, never through this protocol.
+func (s *GRPCProviderServer) GenerateResourceConfig(ctx context.Context, req *tfprotov5.GenerateResourceConfigRequest) (*tfprotov5.GenerateResourceConfigResponse, error) {
+	return &tfprotov5.GenerateResourceConfigResponse{
+		Diagnostics: []*tfprotov5.Diagnostic{{
+			Severity: tfprotov5.DiagnosticSeverityError,
+			Summary:  "GenerateResourceConfig is not supported by this build of the plugin SDK",
+		}},
+	}, nil
+}
+EOF2
+  cp "$here/docker-provider/go.mod" "$here/docker-provider/go.sum" "$here"/docker-provider/*.go "$src/provider/"
   cd "$src/provider"
-  VERSION=$PULUMI_DOCKER_VERSION go generate ./cmd/pulumi-resource-docker
-  gobuild "$docker_dir/pulumi-resource-docker" "$mod/pkg/version.Version" "$PULUMI_DOCKER_VERSION" \
-    ./cmd/pulumi-resource-docker -tags no_compose
+  # no_compose leaves out the docker_compose resource (a plugin-framework resource, which this
+  # program does not serve) and its large dependency tree.
+  gobuild "$src/tfgen" main.version "$PULUMI_DOCKER_VERSION" . -tags tfgen,no_compose
+  "$src/tfgen" schema --out . --skip-docs --skip-examples >"$src/tfgen.log" ||
+    { cat "$src/tfgen.log"; return 1; }
+  # With the project's venv (pulumi_docker installed), check the schema's names against the SDK's.
+  if [ -x "$here/../.venv/bin/python" ]; then
+    "$here/../.venv/bin/python" "$here/docker-provider/check_schema.py" schema.json
+  fi
+  gobuild "$docker_dir/pulumi-resource-docker" main.version "$PULUMI_DOCKER_VERSION" . -tags no_compose
   rm -rf "$src"
 }
 
