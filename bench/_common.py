@@ -92,3 +92,13 @@ def verdict(value: float, target: float, unit: str = "") -> str:
 def write_json(path, data) -> None:
     if path:
         pathlib.Path(path).write_text(__import__("json").dumps(data, indent=2))
+
+
+def error_summary(exc: BaseException, lines: int = 4) -> str:
+    """The lines of a failed command's output that say what went wrong (error lines first), on one line."""
+    text = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    generic = ("error occurred", "update failed", "creating failed", "errored")
+    errors = [ln for ln in text[1:] if ("error" in ln.lower() or "failed" in ln.lower())
+              and not any(g in ln.lower() for g in generic)]
+    errors = list(dict.fromkeys(e.split("error:", 1)[-1].strip() for e in errors))  # unique, in order
+    return " | ".join((errors or text[-lines:])[:lines])[:1200]

@@ -6,6 +6,7 @@ user's backend are never modified.
 """
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import shutil
@@ -45,9 +46,11 @@ def unavailable(env: dict[str, str] | None = None) -> str | None:
 class TempStack:
     """A copy of the project in a temp dir with its own file backend; `with TempStack("local") as s: s.up()`."""
 
-    def __init__(self, stack: str, env: dict[str, str] | None = None):
+    def __init__(self, stack: str, env: dict[str, str] | None = None, config: dict | None = None):
+        """config: the stack's `aistack:` config (keys without the namespace) to use instead of the stack file's."""
         self.stack = stack
         self.env = dict(env or pulumi_env())
+        self.config = config
 
     def __enter__(self) -> "TempStack":
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="aistack-bench-stack-"))
@@ -57,6 +60,9 @@ class TempStack:
         (self.dir / ".venv").symlink_to(ROOT / ".venv")
         if (ROOT / ".state" / "models").exists():
             shutil.copytree(ROOT / ".state" / "models", self.dir / ".state" / "models")
+        if self.config is not None:
+            doc = {"config": {f"aistack:{k}": v for k, v in self.config.items()}}
+            (self.dir / f"Pulumi.{self.stack}.yaml").write_text(json.dumps(doc, indent=2) + "\n")
         (self.tmp / "backend").mkdir()
         self.env.update(PULUMI_BACKEND_URL=f"file://{self.tmp / 'backend'}", PULUMI_CONFIG_PASSPHRASE="bench")
         self.pulumi("stack", "init", self.stack, "--non-interactive")
@@ -64,20 +70,38 @@ class TempStack:
         self.pulumi("config", "set", "--secret", "aistack:grafanaAdminPassword", "bench-grafana-password")
         return self
 
+    def result(self, *args: str, check=True):
+        """(seconds, CompletedProcess) of `pulumi ARGS --stack STACK`."""
+        return run(["pulumi", *args, "--stack", self.stack] if args[0] != "stack" else ["pulumi", *args],
+                   env=self.env, cwd=self.dir, check=check)
+
     def pulumi(self, *args: str, check=True) -> float:
-        dt, _ = run(["pulumi", *args, "--stack", self.stack] if args[0] != "stack" else ["pulumi", *args],
-                    env=self.env, cwd=self.dir, check=check)
-        return dt
+        return self.result(*args, check=check)[0]
 
     def up(self) -> float:
         return self.pulumi("up", "--yes", "--skip-preview", "--non-interactive")
 
-    def preview(self) -> float:
-        return self.pulumi("preview", "--non-interactive", "--expect-no-changes")
+    def preview(self, expect_no_changes=True) -> float:
+        return self.pulumi("preview", "--non-interactive", *(["--expect-no-changes"] if expect_no_changes else []))
+
+    def resource_count(self) -> int:
+        """Resources in the stack's state (0 when there is none)."""
+        _, p = self.result("stack", "export", "--stack", self.stack, check=False)
+        try:
+            return len(json.loads(p.stdout).get("deployment", {}).get("resources") or [])
+        except ValueError:
+            return 0
 
     def __exit__(self, *exc) -> None:
         try:
             self.pulumi("destroy", "--yes", "--non-interactive", "--skip-preview", check=False)
             self.pulumi("stack", "rm", "--yes", "--force", self.stack, check=False)
+            # data volumes are retained on delete by design; the bench's own (its name prefix) go too
+            prefix = ((self.config or {}).get("docker") or {}).get("namePrefix")
+            if prefix and prefix != "aistack":
+                _, p = run(["docker", "volume", "ls", "-q", "--filter", f"name=^{prefix}-"], check=False)
+                names = (p.stdout or "").split()
+                if names:
+                    run(["docker", "volume", "rm", *names], check=False)
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)

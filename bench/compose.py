@@ -12,8 +12,6 @@ ulimits, mounts, health check, ports, environment, command and network aliases. 
   container names as DNS names, so the generated nginx/Prometheus configs resolve unchanged.
 - Services whose config files name another service (the gateway's nginx upstreams, Prometheus' targets) get
   `depends_on` it (healthy), as the program orders the gateway after the servers.
-- Command arguments can be replaced (`--replace-arg`), e.g. a flag the image's server no longer accepts.
-- An unlimited memlock ulimit can be capped (`--memlock-cap`) on engines that may not raise it.
 - A published port that is busy on 127.0.0.1 moves to a free one.
 - One-shot containers (`restart: no`, attached, e.g. the model fetcher) become `depends_on:
   service_completed_successfully` of every service that mounts a volume they write.
@@ -78,12 +76,8 @@ def _num(v) -> int:
     return int(float(v))
 
 
-def generate(resources, out: pathlib.Path, memlock_cap: int | None = None,
-             replace_args: dict[str, list[str]] | None = None) -> dict:
-    """Write out/compose.yaml (JSON is valid YAML) and out/files/*; return the compose document.
-
-    memlock_cap: bytes; an unlimited memlock ulimit becomes this (for engines that may not raise it).
-    replace_args: command arguments to replace (e.g. a flag the image's server no longer accepts)."""
+def generate(resources, out: pathlib.Path) -> dict:
+    """Write out/compose.yaml (JSON is valid YAML) and out/files/*; return the compose document."""
     files = out / "files"
     files.mkdir(parents=True, exist_ok=True)
     containers = [r for r in resources if r.type == "docker:index/container:Container"]
@@ -128,14 +122,12 @@ def generate(resources, out: pathlib.Path, memlock_cap: int | None = None,
             s["tmpfs"] = [f"{k}:{v}" if v else k for k, v in p["tmpfs"].items()]
         if p.get("ulimits"):
             s["ulimits"] = {u["name"]: {"soft": _num(u["soft"]), "hard": _num(u["hard"])} for u in p["ulimits"]}
-            if memlock_cap is not None and s["ulimits"].get("memlock", {}).get("hard") == -1:
-                s["ulimits"]["memlock"] = {"soft": memlock_cap, "hard": memlock_cap}
         if p.get("envs"):
             s["environment"] = list(p["envs"])
         if p.get("entrypoints"):
             s["entrypoint"] = list(p["entrypoints"])
         if p.get("command"):
-            s["command"] = [x for arg in p["command"] for x in (replace_args or {}).get(arg, [arg])]
+            s["command"] = list(p["command"])
         if p.get("workingDir"):
             s["working_dir"] = p["workingDir"]
         if p.get("labels"):
@@ -226,15 +218,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stack", default="local")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--memlock-cap", type=int, help="bytes: cap an unlimited memlock ulimit to this")
-    ap.add_argument("--replace-arg", action="append", help="OLD=NEW ...: replace a command argument (repeatable)")
     a = ap.parse_args(argv)
     out = pathlib.Path(a.out)
-    ap_replace = {}
-    for item in a.replace_arg or []:
-        old, new = item.split("=", 1)
-        ap_replace[old] = new.split()
-    doc = generate(capture(a.stack), out, a.memlock_cap, ap_replace)
+    doc = generate(capture(a.stack), out)
     print(f"{out / 'compose.yaml'}: {len(doc['services'])} services, {len(doc['volumes'])} volumes")
     return 0
 

@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import CACHE, header, median, run, stack_run_args, verdict, write_json  # noqa: E402
+from _common import CACHE, error_summary, header, median, run, stack_run_args, verdict, write_json  # noqa: E402
 
 TARGET_RATIO = 1.5
 
@@ -63,28 +63,45 @@ def compose_command() -> tuple[list[str] | None, str]:
     return None, "compose v2 (`docker compose up --wait`) is not available: install Debian's docker-compose 2.x"
 
 
-def engine_memlock_cap() -> int | None:
-    """None when the engine can give a container an unlimited memlock ulimit (what the stack asks for), else the
-    hard limit this process has (the engine inherits the same in a restricted sandbox)."""
-    import resource
-
+def engine_allows_unlimited_memlock() -> bool:
     p = run(["docker", "run", "--rm", "--ulimit", "memlock=-1:-1", "--entrypoint", "/usr/local/bin/healthcheck",
              "aistack/gateway:0.1.0", "--help"], check=False)[1]
-    if "rlimit" not in (p.stdout or ""):
-        return None
-    return resource.getrlimit(resource.RLIMIT_MEMLOCK)[1]
+    return "rlimit" not in (p.stdout or "")
 
 
-def llama_arg_fixes(image: str = "aistack/llama-cpu:0.1.0") -> dict[str, list[str]]:
-    """llama.cpp builds that replaced `--mlock` with `--load-mode` reject the old flag: map it for the baseline."""
+def llama_accepts_mlock(image: str = "aistack/llama-cpu:0.1.0") -> bool:
     p = run(["docker", "run", "--rm", image, "--help"], check=False)[1]
-    text = p.stdout or ""
-    if "--mlock" not in text and "--load-mode" in text:
-        return {"--mlock": ["--load-mode", "mmap+mlock"]}
-    return {}
+    return "--mlock" in (p.stdout or "")
 
 
-def compose_runs(stack: str, runs: int) -> dict:
+def bench_config(stack: str) -> tuple[dict, list[str]]:
+    """The stack's config for both sides: own names, subnet and a free gateway port, so a deployed stack on the
+    same engine is never touched; `mlock: false` where this engine or image cannot run `--mlock` servers."""
+    import sys as _sys
+
+    from _common import ROOT
+
+    _sys.path.insert(0, str(ROOT))
+    from components.config.load import config_from_stack_file
+
+    from compose import _free_port
+
+    raw = config_from_stack_file(stack, ROOT)
+    raw["docker"] = dict(raw.get("docker") or {}, namePrefix="aistack-bench", networkSubnet="172.29.182.0/24")
+    raw["gateway"] = dict(raw.get("gateway") or {}, port=_free_port("127.0.0.1"))
+    notes = []
+    if not engine_allows_unlimited_memlock():
+        notes.append("this engine may not give a container an unlimited memlock ulimit (the daemon cannot raise "
+                     "RLIMIT_MEMLOCK)")
+    if not llama_accepts_mlock():
+        notes.append("the llama-cpu image's llama-server rejects `--mlock` (newer llama.cpp: `--load-mode`)")
+    if notes:
+        raw["cpuServers"] = [dict(srv, mlock=False) for srv in raw.get("cpuServers") or []]
+        notes.append("so both sides run the CPU servers with `mlock: false`")
+    return raw, notes
+
+
+def compose_runs(stack: str, runs: int, config: dict) -> dict:
     from compose import capture, generate
 
     cmd, what = compose_command()
@@ -93,9 +110,7 @@ def compose_runs(stack: str, runs: int) -> dict:
     out = pathlib.Path(tempfile.mkdtemp(prefix="aistack-bench-compose-"))
     os.chmod(out, 0o755)
     try:
-        cap = engine_memlock_cap()
-        replace = llama_arg_fixes()
-        doc = generate(capture(stack), out, cap, replace)
+        doc = generate(capture(stack, {k: config[k] for k in ("docker", "gateway", "cpuServers") if k in config}), out)
         for d in out.rglob("*"):
             if d.is_dir():
                 os.chmod(d, 0o755)
@@ -104,8 +119,7 @@ def compose_runs(stack: str, runs: int) -> dict:
         if missing:
             return {"error": f"images not built: {', '.join(missing)} (run bench/images.py first)"}
         base = [*cmd, "-f", str(out / "compose.yaml"), "-p", "aistackbench"]
-        res: dict = {"compose": what, "services": len(doc["services"]), "cold_s": [], "noop_s": [], "down_s": [],
-                     "memlock_cap": cap, "replaced_args": replace}
+        res: dict = {"compose": what, "services": len(doc["services"]), "cold_s": [], "noop_s": [], "down_s": []}
         run([*base, "down", "-v", "--remove-orphans"], check=False)
         try:
             for _ in range(runs):
@@ -116,12 +130,12 @@ def compose_runs(stack: str, runs: int) -> dict:
             run([*base, "down", "-v", "--remove-orphans"], check=False)
         return res
     except RuntimeError as exc:
-        return {"error": str(exc).splitlines()[0] + " | " + " ".join(str(exc).splitlines()[-3:])}
+        return {"error": str(exc).splitlines()[0] + " | " + error_summary(exc)}
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def pulumi_runs(stack: str, runs: int) -> dict:
+def pulumi_runs(stack: str, runs: int, config: dict) -> dict:
     from _pulumi import TempStack, pulumi_env, unavailable
 
     env = pulumi_env()
@@ -131,19 +145,27 @@ def pulumi_runs(stack: str, runs: int) -> dict:
     res: dict = {"cold_s": [], "noop_s": []}
     try:
         for _ in range(runs):
-            with TempStack(stack, env) as s:
-                res["cold_s"].append(s.up())
+            with TempStack(stack, env, config) as s:
+                dt, up = s.result("up", "--yes", "--skip-preview", "--non-interactive", check=False)
+                if up.returncode != 0:
+                    return {"error": f"`pulumi up` failed after {dt:.1f} s ({s.resource_count()} resources in state, "
+                                     f"with the stack and providers): "
+                                     + error_summary(RuntimeError("pulumi up\n" + up.stdout))}
+                res["cold_s"].append(dt)
                 res["noop_s"].append(s.up())
     except RuntimeError as exc:
-        return {"error": " ".join(str(exc).splitlines()[-3:])}
+        return {"error": error_summary(exc)}
     return res
 
 
 def main(argv=None) -> int:
     a, runs = stack_run_args(__doc__, argv, quick_runs=1, full_runs=3)
     header(f"deploy: pulumi up vs docker compose up of the `{a.stack}` stack ({runs} runs each)")
-    c = compose_runs(a.stack, runs)
-    p = pulumi_runs(a.stack, runs)
+    config, notes = bench_config(a.stack)
+    for note in notes:
+        print(f"note: {note}")
+    c = compose_runs(a.stack, runs, config)
+    p = pulumi_runs(a.stack, runs, config)
     print("| tool | cold up (median) | no-op up (median) | runs |")
     print("|---|---|---|---|")
     for name, r in (("docker compose", c), ("pulumi", p)):
@@ -154,19 +176,13 @@ def main(argv=None) -> int:
                   f"cold {', '.join(f'{x:.2f}' for x in r['cold_s'])}; no-op {', '.join(f'{x:.2f}' for x in r['noop_s'])} |")
     if "error" not in c:
         print(f"compose: {c['compose']}, {c['services']} services; down -v median {median(c['down_s']):.2f} s")
-        if c.get("memlock_cap") is not None:
-            print(f"note: this engine may not set an unlimited memlock ulimit (the stack's `--mlock` servers ask for "
-                  f"one; `pulumi up` would fail the same way here): capped to {c['memlock_cap']} bytes for compose")
-        if c.get("replaced_args"):
-            print(f"note: the image's llama-server rejects arguments the program passes; replaced for compose: "
-                  f"{c['replaced_args']} (`pulumi up` of this stack would crash-loop the server)")
     if "error" in c or "error" in p:
         print("cold up ratio pulumi/compose (target ≤ 1.5): not measurable: "
               + "; ".join(r["error"] for r in (p, c) if "error" in r))
     else:
         ratio = median(p["cold_s"]) / median(c["cold_s"])
         print(f"cold up ratio pulumi/compose: {ratio:.2f} (target ≤ {TARGET_RATIO}: {verdict(ratio, TARGET_RATIO)})")
-    write_json(a.json, {"compose": c, "pulumi": p})
+    write_json(a.json, {"compose": c, "pulumi": p, "notes": notes})
     return 0
 
 

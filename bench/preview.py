@@ -5,7 +5,8 @@
     python bench/preview.py --stack local
 
 The stack is the offline one (`local`: Debian-built images, the tiny model) deployed on this machine's Docker
-engine from a throwaway copy of the project and backend (bench/_pulumi.py), previewed with
+engine from a throwaway copy of the project and backend (bench/_pulumi.py), with its own container names, subnet
+and gateway port (bench/deploy.py's bench_config), previewed with
 `--expect-no-changes`, then destroyed. Needs the Pulumi CLI, the Python language host and the docker provider
 plugin; without them it prints one "not measurable" line.
 """
@@ -15,7 +16,7 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import header, median, stack_run_args, verdict, write_json  # noqa: E402
+from _common import error_summary, header, median, stack_run_args, verdict, write_json  # noqa: E402
 from _pulumi import TempStack, pulumi_env, unavailable  # noqa: E402
 
 TARGET_S = 5.0
@@ -32,16 +33,35 @@ def main(argv=None) -> int:
         print(f"no-op preview: not measurable: {why}")
     else:
         try:
-            with TempStack(a.stack, env) as s:
-                res["up_s"] = s.up()
-                res["preview_s"] = [s.preview() for _ in range(runs)]
+            from deploy import bench_config
+
+            config, notes = bench_config(a.stack)
+            for note in notes:
+                print(f"note: {note}")
+            with TempStack(a.stack, env, config) as s:
+                res["up_s"], up = s.result("up", "--yes", "--skip-preview", "--non-interactive", check=False)
+                if up.returncode == 0:
+                    res["preview_s"] = [s.preview() for _ in range(runs)]
+                else:
+                    # the proxy: the same engine work on the stack as far as `up` got (all but the failed resources)
+                    res["up_error"] = error_summary(RuntimeError("pulumi up\n" + up.stdout))
+                    res["resources_deployed"] = s.resource_count()
+                    res["preview_partial_s"] = [s.preview(expect_no_changes=False) for _ in range(runs)]
         except RuntimeError as exc:
-            res["error"] = " ".join(str(exc).splitlines()[-3:])
+            res["error"] = error_summary(exc)
             print(f"no-op preview: not measurable: {res['error']}")
         else:
-            m = median(res["preview_s"])
-            print(f"no-op preview: median {m:.2f} s over {runs} ({', '.join(f'{x:.2f}' for x in res['preview_s'])}); "
-                  f"target ≤ {TARGET_S} s: {verdict(m, TARGET_S, ' s')}")
+            key = "preview_s" if "preview_s" in res else "preview_partial_s"
+            m = median(res[key])
+            runs_txt = ", ".join(f"{x:.2f}" for x in res[key])
+            if key == "preview_s":
+                print(f"no-op preview: median {m:.2f} s over {runs} ({runs_txt}); "
+                      f"target ≤ {TARGET_S} s: {verdict(m, TARGET_S, ' s')}")
+            else:
+                print(f"no-op preview: not measurable: `pulumi up` failed: {res['up_error']}")
+                print(f"proxy: preview of the partly deployed stack ({res['resources_deployed']} resources in state, with the stack and providers): "
+                      f"median {m:.2f} s over {runs} ({runs_txt}); target for the no-op preview ≤ {TARGET_S} s: "
+                      f"{verdict(m, TARGET_S, ' s')}")
     write_json(a.json, res)
     return 0
 
