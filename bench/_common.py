@@ -101,4 +101,6 @@ def error_summary(exc: BaseException, lines: int = 4) -> str:
     errors = [ln for ln in text[1:] if ("error" in ln.lower() or "failed" in ln.lower())
               and not any(g in ln.lower() for g in generic)]
     errors = list(dict.fromkeys(e.split("error:", 1)[-1].strip() for e in errors))  # unique, in order
-    return " | ".join((errors or text[-lines:])[:lines])[:1200]
+    failed = [ln.split("::")[-1].split(":")[0] for ln in text if "urn:pulumi:" in ln and ("creating" in ln or "updating" in ln)]
+    where = f"[{', '.join(dict.fromkeys(failed))}] " if failed else ""
+    return (where + " | ".join((errors or text[-lines:])[:lines]))[:1200]

@@ -10,8 +10,8 @@ ulimits, mounts, health check, ports, environment, command and network aliases. 
 - Container, volume and network names get the prefix `aistackbench-` (project `aistackbench`), and the network
   has no fixed subnet, so a deployed stack on the same engine is never touched. Services keep the original
   container names as DNS names, so the generated nginx/Prometheus configs resolve unchanged.
-- Services whose config files name another service (the gateway's nginx upstreams, Prometheus' targets) get
-  `depends_on` it (healthy), as the program orders the gateway after the servers.
+- The gateway gets `depends_on` (healthy) every service its config names (nginx upstreams; the config comes as
+  uploaded files or through a one-shot config writer's env), as the program orders it after the servers.
 - A published port that is busy on 127.0.0.1 moves to a free one.
 - One-shot containers (`restart: no`, attached, e.g. the model fetcher) become `depends_on:
   service_completed_successfully` of every service that mounts a volume they write.
@@ -72,6 +72,18 @@ def _free_port(ip: str) -> int:
         return s.getsockname()[1]
 
 
+def _decoded(env: str) -> str:
+    """An env entry's value, base64-decoded when it is base64 (config writers pass files that way)."""
+    import base64
+    import binascii
+
+    value = env.split("=", 1)[-1]
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return value
+
+
 def _num(v) -> int:
     return int(float(v))
 
@@ -83,16 +95,19 @@ def generate(resources, out: pathlib.Path) -> dict:
     containers = [r for r in resources if r.type == "docker:index/container:Container"]
     volumes = {r.props.get("name", r.name): r for r in resources if r.type == "docker:index/volume:Volume"}
     networks = {r.props.get("name", r.name) for r in resources if r.type == "docker:index/network:Network"}
-    unsupported = {"gpus", "devices", "privileged", "networkMode", "pidMode", "ipcMode", "cgroupParent"}
+    unsupported = {"gpus", "devices", "privileged", "pidMode", "ipcMode", "cgroupParent"}
     doc: dict[str, Any] = {"name": PREFIX, "services": {}, "volumes": {}, "networks": {}}
     for n in sorted(networks):
         doc["networks"][n] = {"name": f"{PREFIX}-{n}"}
     used_volumes: set[str] = set()
     writers: dict[str, str] = {}  # volume -> one-shot service that writes it
+    config_text: dict[str, str] = {}  # service -> its config files and env (base64 values decoded)
 
     for c in containers:
         p = {k: _unsecret(v) for k, v in c.props.items()}
         bad = unsupported & {k for k, v in p.items() if v}
+        if p.get("networkMode") not in (None, "", "none", "bridge"):
+            bad.add("networkMode")
         if bad:
             raise SystemExit(f"{c.name}: cannot express {sorted(bad)} in the compose baseline")
         name = p.get("name", c.name)
@@ -155,6 +170,8 @@ def generate(resources, out: pathlib.Path) -> dict:
             ports.append(f"{ip}:{ext}:{_num(port['internal'])}/{port.get('protocol', 'tcp')}")
         if ports:
             s["ports"] = ports
+        if p.get("networkMode") == "none":
+            s["network_mode"] = "none"
         nets = {}
         for na in p.get("networksAdvanced") or []:
             nets[na["name"]] = {"aliases": sorted(set(na.get("aliases") or []) | {name})}
@@ -193,16 +210,21 @@ def generate(resources, out: pathlib.Path) -> dict:
         if vols:
             s["volumes"] = vols
         doc["services"][name] = s
+        config_text[name] = "".join(u.get("content") or "" for u in uploads) + "".join(
+            _decoded(e) for e in (p.get("envs") or []))
 
     for name, s in doc["services"].items():
         deps = {writers[v["source"]] for v in s.get("volumes", []) if v["type"] == "volume"
                 and v["source"] in writers and writers[v["source"]] != name}
         s["depends_on"] = {d: {"condition": "service_completed_successfully"} for d in sorted(deps)}
-        # a service whose config files name another service (nginx upstreams) starts after it is healthy,
-        # as the program orders the gateway after the servers
-        configs = "".join(f.read_text() for f in (files / name).rglob("*") if f.is_file()) if (files / name).exists() else ""
+        # a service whose config names another service (nginx upstreams) starts after it is healthy, as the
+        # program orders the gateway after the servers; the config may come from a one-shot writer's env
+        configs = config_text[name] + "".join(config_text.get(w, "") for w in s["depends_on"])
+        if s.get("labels", {}).get("aistack.dev/role") != "gateway":
+            configs = ""  # Prometheus names its targets too, but the program does not order it after them
         for other, o in doc["services"].items():
-            if other != name and f"{other}:" in configs and other not in s["depends_on"] and s.get("restart") != "no":
+            if other != name and f"{other}:" in configs and other not in s["depends_on"] and s.get("restart") != "no" \
+                    and doc["services"][other].get("restart") != "no":
                 s["depends_on"][other] = {"condition": "service_healthy" if "healthcheck" in o else "service_started"}
         if not s["depends_on"]:
             del s["depends_on"]

@@ -3,7 +3,7 @@
 #
 #   bench/run.sh --quick     every measurement this machine can make from cached state, in under two minutes:
 #                            evaluation (3 samples), sizes of built images + one cached rebuild, compose up
-#                            (1 run), preview/pulumi up (or why not measurable); placement is skipped
+#                            (1 run), preview of the undeployed stack (no pulumi up); placement is skipped
 #   bench/run.sh             the full set: cold image builds (--no-cache), 5 samples, 3 deploy runs
 #   bench/run.sh --placement SRC.tar.gz [CPUSETS]   also the placement benchmark on this machine (slow to build
 #                            llama.cpp; meant for a many-core machine), e.g. CPUSETS=0-7:8-15
