@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Role = Literal["inference", "gateway", "webui", "monitoring", "model-fetch", "exporter"]
+Role = Literal["inference", "gateway", "webui", "monitoring", "model-fetch", "exporter", "config"]
 NONROOT_UID = 65532
 
 

@@ -23,6 +23,7 @@ ROLE_WEBUI = "webui"
 ROLE_MONITORING = "monitoring"
 ROLE_MODEL_FETCH = "model-fetch"
 ROLE_EXPORTER = "exporter"
+ROLE_CONFIG = "config"  # one-shot writer of a workload's generated config files (Docker)
 
 ROLES: tuple[str, ...] = (
     ROLE_INFERENCE,
@@ -31,7 +32,13 @@ ROLES: tuple[str, ...] = (
     ROLE_MONITORING,
     ROLE_MODEL_FETCH,
     ROLE_EXPORTER,
+    ROLE_CONFIG,
 )
+
+# Docker: a config writer (role `config`) labelled with the workload it writes for fills the config volume
+# that workload mounts at CONFIG_DIR; each file is AISTACK_PATH_<i> (relative) / AISTACK_FILE_<i> (base64).
+LABEL_CONFIG_FOR = "aistack.dev/config-for"
+CONFIG_DIR = "/etc/aistack"
 
 PROMETHEUS_WORKLOAD = "prometheus"
 PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml"

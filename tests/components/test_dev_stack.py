@@ -16,6 +16,16 @@ def containers(resources):
     return {r.props["name"]: r.props for r in resources if r.type == CONTAINER}
 
 
+def written_files(writer):
+    """The files a config writer container puts into its workload's config volume."""
+    import base64
+
+    envs = writer["envs"]
+    envs = envs["value"] if isinstance(envs, dict) else envs  # a list holding a secret is a secret as a whole
+    env = dict(e.split("=", 1) for e in envs)
+    return {env[f"AISTACK_PATH_{i}"]: base64.b64decode(env[f"AISTACK_FILE_{i}"]).decode() for i in range(int(env["AISTACK_FILES"]))}
+
+
 def label(props, key):
     return next((l["value"] for l in props.get("labels", []) if l["label"] == key), None)
 
@@ -85,8 +95,7 @@ def test_gpu_servers_get_exact_gpus_shm_and_fp8_only_where_supported(resources):
 def test_scrape_targets_equal_declared_servers(resources):
     import yaml
 
-    prom = containers(resources)["aistack-prometheus"]
-    conf = yaml.safe_load(next(u["content"] for u in prom["uploads"] if u["file"].endswith("prometheus.yml")))
+    conf = yaml.safe_load(written_files(containers(resources)["aistack-prometheus-config-writer"])["prometheus.yml"])
     job = next(j for j in conf["scrape_configs"] if j["job_name"] == "inference")
     targets = {t for group in job["static_configs"] for t in group["targets"]}
     assert targets == {"aistack-cpu-a:8080", "aistack-cpu-b:8080", "aistack-cpu-c:8080", "aistack-llama-gpu:8080", "aistack-vllm:8000"}
@@ -145,3 +154,18 @@ def test_hardened_images_are_built_for_the_planned_hardware(resources):
         assert image["build"]["buildArgs"]["OCI_REVISION"], name
         assert len(image["triggers"]["context"]) == 64, name  # a source change rebuilds the image
         assert image["keepLocally"] is True, name
+
+
+def test_config_files_reach_read_only_workloads_through_a_hardened_writer(resources):
+    all_containers = containers(resources)
+    gateway, writer = all_containers["aistack-gateway"], all_containers["aistack-gateway-config-writer"]
+    config = [m for m in gateway["mounts"] if m["target"] == "/etc/aistack"]
+    assert config == [{"type": "volume", "source": "aistack-gateway-config", "target": "/etc/aistack", "readOnly": True}]
+    assert "uploads" not in gateway  # the provider's upload cannot write into a read-only root
+    assert writer["readOnly"] is True and writer["capabilities"]["drops"] == ["ALL"] and writer["networkMode"] == "none"
+    assert writer["mounts"][0]["source"] == "aistack-gateway-config"
+    assert isinstance(writer["envs"], dict), "the API key travels as a secret"
+    files = written_files(writer)
+    assert "nginx.conf" in files and "api-keys.map" in files
+    assert "test-gateway-key" in files["api-keys.map"] and "test-gateway-key" not in files["nginx.conf"]
+    assert label(gateway, "aistack.dev/config-writer")  # a new writer (changed files) replaces the workload

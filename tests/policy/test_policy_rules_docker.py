@@ -84,7 +84,7 @@ VIOLATIONS = [
     ("GPU-02", with_(INFERENCE, "ipcMode", "host"), 'ipcMode: must not be "host" for a GPU server'),
     ("GPU-02-SHM", without(INFERENCE, "shmSize"), "shmSize: must be at least 1024 MB for a GPU server (unset, Docker's default is 64)"),
     ("GPU-02-SHM", with_(INFERENCE, "shmSize", 64.0), "(got 64)"),
-    ("LBL-01", with_(INFERENCE, "labels", [{"label": "aistack.dev/workload", "value": "llama"}]), "labels[aistack.dev/role]: must be one of inference, gateway, webui, monitoring, model-fetch, exporter (missing)"),
+    ("LBL-01", with_(INFERENCE, "labels", [{"label": "aistack.dev/workload", "value": "llama"}]), "labels[aistack.dev/role]: must be one of inference, gateway, webui, monitoring, model-fetch, exporter, config (missing)"),
     ("LBL-01", with_(INFERENCE, "labels", [{"label": "aistack.dev/role", "value": "inference"}]), "labels[aistack.dev/workload]: must name the workload"),
     ("NET-01", with_(INFERENCE, "ports", [{"internal": 8080.0, "ip": "127.0.0.1"}]), 'ports: only the gateway publishes ports (aistack.dev/role is "inference")'),
     ("NET-01", with_(GATEWAY, "ports.0.ip", "192.168.1.20"), "ports[0].ip: must be 127.0.0.1 (got 192.168.1.20)"),

@@ -62,7 +62,7 @@ def test_prometheus_config_without_upload_is_reported():
     resources = workstation()
     resources[2] = (CONTAINER, "prometheus", without(resources[2][2], "uploads"))
     ((_, message),) = stack_violations("MON-01", resources)
-    assert "'prometheus' has no upload of /etc/prometheus/prometheus.yml" in message
+    assert "'prometheus' has no upload or config writer of /etc/prometheus/prometheus.yml" in message
 
 
 def test_prometheus_config_as_json_and_base64():
@@ -73,13 +73,35 @@ def test_prometheus_config_as_json_and_base64():
     assert stack_violations("MON-01", resources) == []
 
 
+def _writer(targets, writes_for="prometheus"):
+    cfg = {"scrape_configs": [{"job_name": "inference", "static_configs": [{"targets": list(targets)}]}]}
+    envs = ["AISTACK_FILES=1", "AISTACK_PATH_0=prometheus.yml",
+            "AISTACK_FILE_0=" + base64.b64encode(json.dumps(cfg).encode()).decode()]
+    labels = [{"label": "aistack.dev/role", "value": "config"}, {"label": "aistack.dev/workload", "value": "prometheus-config"},
+              {"label": "aistack.dev/config-for", "value": writes_for}]
+    return (CONTAINER, "prometheus-config-writer", {"name": "prometheus-config-writer", "envs": envs, "labels": labels})
+
+
+@pytest.mark.parametrize("targets, writes_for, scraped", [
+    (["llama-7b:8080"], "prometheus", True),
+    (["other:8080"], "prometheus", False),
+    (["llama-7b:8080"], "gateway", False),  # a writer for another workload does not configure Prometheus
+])
+def test_prometheus_config_from_a_config_writer(targets, writes_for, scraped):
+    resources = workstation()
+    prometheus = with_(without(resources[2][2], "uploads"), "command", ["--config.file=/etc/aistack/prometheus.yml"])
+    resources[2] = (CONTAINER, "prometheus", prometheus)
+    resources.append(_writer(targets, writes_for))
+    assert (stack_violations("MON-01", resources) == []) is scraped
+
+
 def test_config_path_follows_the_config_file_flag():
     resources = workstation()
     prometheus = resources[2][2]
     moved = with_(prometheus, "uploads.0.file", "/etc/aistack/prometheus.yml")
     resources[2] = (CONTAINER, "prometheus", moved)
     ((_, message),) = stack_violations("MON-01", resources)
-    assert "has no upload of /etc/prometheus/prometheus.yml" in message
+    assert "has no upload or config writer of /etc/prometheus/prometheus.yml" in message
     resources[2] = (CONTAINER, "prometheus", with_(moved, "command", ["--config.file=/etc/aistack/prometheus.yml"]))
     assert stack_violations("MON-01", resources) == []
     resources[2] = (CONTAINER, "prometheus", with_(moved, "command", ["--config.file", "/etc/aistack/prometheus.yml"]))

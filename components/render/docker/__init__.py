@@ -9,7 +9,8 @@ import pulumi_docker as docker
 
 from ...spec import DataVolume, ImageSpec, MonitoringSpec, Workload
 from ..base import RenderedImage, RenderedWorkload
-from .container import container_args, container_name
+from .config_files import WRITE_SCRIPT, WRITER_MOUNT, writer_env
+from .container import completed, container_args, container_name, one_shot_args
 from .images import build_image
 from .models import ModelProvisioner
 from .monitoring import monitoring_workloads
@@ -72,13 +73,12 @@ class DockerRenderer:
             ready, fetchers = self.models.provision(wl.models, wl.models_volume)
             depends_on += fetchers
         config_volume = None
+        config_hash = None
         if wl.files:
-            config_volume = docker.Volume(
-                f"{self.prefix}-{wl.name}-config",
-                name=f"{self.prefix}-{wl.name}-config",
-                labels=[docker.VolumeLabelArgs(label="aistack.dev/config", value=wl.name)],
-                opts=pulumi.ResourceOptions(parent=parent),
-            ).name
+            config_volume, writer = self._config_writer(wl, parent)
+            depends_on.append(writer)
+            # A new writer (any file changed, secrets included) has a new ID: not secret, unlike a content hash.
+            config_hash = completed(writer, f"{wl.name}: writing its config files")
         containers = []
         for replica in wl.replicas:
             args = container_args(
@@ -87,12 +87,37 @@ class DockerRenderer:
             if ready is not None:
                 # The verified checksums join the labels: a server is only created once its models passed.
                 args["labels"] = args["labels"] + [docker.ContainerLabelArgs(label="aistack.dev/models-verified", value=ready)]
+            if config_hash is not None:
+                # Labels force replacement: a config change restarts the workload on the new files.
+                args["labels"] = args["labels"] + [docker.ContainerLabelArgs(label="aistack.dev/config-writer", value=config_hash)]
             name = container_name(self.prefix, wl, replica)
             containers.append(
                 docker.Container(name, **args, opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on))
             )
         ports = wl.ports[0].port if wl.ports else 0
         return RenderedWorkload(wl.name, self.endpoints(wl.name, ports, len(wl.replicas)), containers)
+
+    def _config_writer(self, wl: Workload, parent: pulumi.Resource) -> tuple[Any, docker.Container]:
+        """A config volume for the workload, filled by a one-shot hardened writer before the workload starts."""
+        name = f"{self.prefix}-{wl.name}-config"
+        volume = docker.Volume(
+            name, name=name, labels=[docker.VolumeLabelArgs(label="aistack.dev/config", value=wl.name)],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        assert self.image_provider is not None, "the platform sets image_provider before rendering workloads"
+        labels = {"aistack.dev/role": "config", "aistack.dev/workload": f"{wl.name}-config",
+                  "aistack.dev/component": wl.component, "aistack.dev/config-for": wl.name}
+        writer = docker.Container(
+            f"{name}-writer",
+            name=f"{name}-writer",
+            entrypoints=["/usr/bin/busybox", "sh", "-c", WRITE_SCRIPT],
+            envs=writer_env(wl.files),
+            network_mode="none",
+            mounts=[docker.ContainerMountArgs(type="volume", source=volume.name, target=WRITER_MOUNT)],
+            **one_shot_args(self.image_provider("model-fetch"), labels, memory_mib=64),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return volume.name, writer
 
     def monitoring(self, spec: MonitoringSpec, image_for, parent: pulumi.Resource) -> list[Any]:
         rendered = []

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ...spec import Replica, Workload
+from .config_files import CONFIG_DIR
 
 DEFAULT_CLIENT = ("/usr/local/bin/healthcheck",)
 
@@ -52,14 +53,9 @@ def container_args(
         docker.ContainerMountArgs(type="bind", source=h.host_path, target=h.path, read_only=True)
         for h in wl.host_mounts
     ]
-    uploads = []
     if wl.files:
-        # A read-only root only accepts uploads into a volume: config files go to a small config volume.
-        mounts.append(docker.ContainerMountArgs(type="volume", source=config_volume, target="/etc/aistack", read_only=False))
-        uploads = [
-            docker.ContainerUploadArgs(file=f"/etc/aistack/{f.name}", content=pulumi.Output.secret(f.content) if f.secret else f.content)
-            for f in wl.files
-        ]
+        # Filled by the workload's config writer (config_files.py); the workload only reads it.
+        mounts.append(docker.ContainerMountArgs(type="volume", source=config_volume, target=CONFIG_DIR, read_only=True))
     envs = [pulumi.Output.concat(k, "=", v) if isinstance(v, pulumi.Output) else f"{k}={v}" for k, v in wl.env]
     envs += [pulumi.Output.secret(pulumi.Output.concat(k, "=", v)) for k, v in wl.secret_env]
     ports = [
@@ -93,7 +89,6 @@ def container_args(
         gpus=gpus,
         tmpfs={s.path: f"rw,noexec,nosuid,size={s.size_mib}m" for s in wl.scratch} or None,
         mounts=mounts or None,
-        uploads=uploads or None,
         ports=ports or None,
         networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network.name, aliases=[wl.name])],
         healthcheck=healthcheck(wl),
@@ -107,3 +102,38 @@ def container_args(
         must_run=True,
     )
     return {k: v for k, v in args.items() if v is not None}
+
+
+def one_shot_args(image: Any, labels: dict[str, str], memory_mib: int) -> dict[str, Any]:
+    """A hardened container that runs once to completion (model fetch, config writer); the deploy waits for it."""
+    return dict(
+        image=image,
+        user="65532:65532",
+        read_only=True,
+        capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
+        security_opts=["no-new-privileges:true"],
+        memory=memory_mib,
+        memory_swap=memory_mib,
+        cpu_shares=256,
+        labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels.items()],
+        must_run=False,
+        attach=True,  # wait until it has finished
+        logs=True,
+        restart="no",
+    )
+
+
+class OneShotFailed(pulumi.RunError):
+    pass
+
+
+def completed(container: docker.Container, what: str) -> pulumi.Output:
+    """The one-shot container's ID once it exited 0; otherwise the deploy ends with its last log line."""
+    def check(result: list[Any]) -> str:
+        container_id, code, logs = result
+        if code not in (0, None) and not pulumi.runtime.is_dry_run():
+            last = (logs or "").strip().splitlines()[-1:] or ["no output"]
+            raise OneShotFailed(f"{what} failed (exit {code}): {last[0]}")
+        return container_id
+
+    return pulumi.Output.all(container.id, container.exit_code, container.container_logs).apply(check)

@@ -8,10 +8,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ...spec import DataVolume, ModelSource
-
-
-class ModelFetchFailed(pulumi.RunError):
-    pass
+from .container import completed, one_shot_args
 
 
 def fetch_env(model: ModelSource) -> list[str]:
@@ -56,38 +53,17 @@ class ModelProvisioner:
         secret_envs = []
         if model.url and "huggingface.co" in model.url and r.cfg.hf_token:
             secret_envs.append(pulumi.Output.secret(f"HF_TOKEN={r.cfg.hf_token}"))
+        labels = {"aistack.dev/role": "model-fetch", "aistack.dev/workload": f"fetch-{model.name}",
+                  "aistack.dev/component": "Models"}
         container = docker.Container(
             f"{r.prefix}-fetch-{model.name}",
             name=f"{r.prefix}-fetch-{model.name}",
-            image=r.image_provider("model-fetch"),
             envs=envs + secret_envs,
-            user="65532:65532",
-            read_only=True,
-            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-            security_opts=["no-new-privileges:true"],
-            memory=256,
-            memory_swap=256,
-            cpu_shares=256,
             tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
             mounts=mounts,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=r.network.name)],
-            labels=[
-                docker.ContainerLabelArgs(label="aistack.dev/role", value="model-fetch"),
-                docker.ContainerLabelArgs(label="aistack.dev/workload", value=f"fetch-{model.name}"),
-                docker.ContainerLabelArgs(label="aistack.dev/component", value="Models"),
-            ],
-            must_run=False,
-            attach=True,  # wait until the fetch has finished
-            logs=True,
-            restart="no",
+            **one_shot_args(r.image_provider("model-fetch"), labels, memory_mib=256),
             opts=pulumi.ResourceOptions(parent=r.parent),
         )
-
-        def verified(result: list[Any]) -> str:
-            code, logs = result
-            if code not in (0, None) and not pulumi.runtime.is_dry_run():
-                last = (logs or "").strip().splitlines()[-1:] or ["no output"]
-                raise ModelFetchFailed(f"model {model.name}: provisioning failed (exit {code}): {last[0]}")
-            return model.sha256 or "snapshot"
-
-        return pulumi.Output.all(container.exit_code, container.container_logs).apply(verified), container
+        verified = completed(container, f"model {model.name}: provisioning").apply(lambda _: model.sha256 or "snapshot")
+        return verified, container

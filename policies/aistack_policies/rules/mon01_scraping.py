@@ -1,7 +1,9 @@
 """MON-01 (stack): every inference server is scraped by Prometheus.
 
 Docker: the Prometheus container (``aistack.dev/role=monitoring``, ``aistack.dev/workload=prometheus``)
-gets its config through ``uploads: [{file: <path>, content: <yaml>}]``, where the path is the one
+gets its config from a config writer container (``aistack.dev/role=config``, ``aistack.dev/config-for=prometheus``,
+files in ``AISTACK_PATH_<i>``/``AISTACK_FILE_<i>`` env, mounted at /etc/aistack) or through
+``uploads: [{file: <path>, content: <yaml>}]``, where the path is the one
 Prometheus reads: its ``--config.file`` argument, else the ``prometheusConfigPath`` config
 (``/etc/prometheus/prometheus.yml``, the image default); every inference container (``aistack.dev/role=inference``) must appear in a ``static_configs``
 target as ``<container name>:<port>`` (a network alias works too). Inference containers publish no
@@ -25,10 +27,13 @@ from typing import Any
 from pulumi_policy import Severity
 
 from ..conventions import (
+    CONFIG_DIR,
+    LABEL_CONFIG_FOR,
     LABEL_ROLE,
     LABEL_WORKLOAD,
     PROMETHEUS_CONFIG_PATH,
     PROMETHEUS_WORKLOAD,
+    ROLE_CONFIG,
     ROLE_INFERENCE,
     ROLE_MONITORING,
 )
@@ -43,7 +48,7 @@ from ..core import (
     aistack,
     require_known_props,
 )
-from ..docker import role, workload
+from ..docker import labels, role, workload
 from ..k8s import map_selector_matches, pod_view, selector_matches
 from ..subject import Kind, Subject
 from ..values import as_list, as_map, get
@@ -91,9 +96,29 @@ def config_file(props: Mapping[str, Any], default: str) -> str:
     return default
 
 
-def _prometheus_hosts(prometheus: Subject, default_path: str) -> tuple[set[str], str]:
+def written_files(writer: Subject) -> dict[str, str]:
+    """The files a config writer puts into its workload's config volume: {path in the workload: text}."""
+    env = dict(str(e).split("=", 1) for e in as_list(writer.props.get("envs")) if "=" in str(e))
+    files = {}
+    for i in range(int(env.get("AISTACK_FILES", "0") or 0)):
+        path, body = env.get(f"AISTACK_PATH_{i}"), env.get(f"AISTACK_FILE_{i}")
+        if path is not None and body is not None:
+            files[f"{CONFIG_DIR}/{path}"] = base64.b64decode(body).decode("utf-8")
+    return files
+
+
+def _prometheus_hosts(prometheus: Subject, default_path: str, writers: Sequence[Subject] = ()) -> tuple[set[str], str]:
     """Scrape hosts of one Prometheus container, or an explanation of why they cannot be read."""
     path = config_file(prometheus.props, default_path)
+    for writer in writers:
+        if labels(writer.props).get(LABEL_CONFIG_FOR) != workload(prometheus.props):
+            continue
+        try:
+            text = written_files(writer).get(path)
+            if text is not None:
+                return scrape_hosts(_parse_config(text)), ""
+        except Exception as e:  # noqa: BLE001  yaml.YAMLError, JSON or base64 errors
+            return set(), f"{path} of {prometheus.name!r} cannot be parsed ({type(e).__name__})"
     for upload in as_list(prometheus.props.get("uploads")):
         upload = as_map(upload)
         if str(upload.get("file") or "") != path:
@@ -105,7 +130,7 @@ def _prometheus_hosts(prometheus: Subject, default_path: str) -> tuple[set[str],
             return scrape_hosts(_parse_config(text)), ""
         except Exception as e:  # noqa: BLE001  yaml.YAMLError, JSON or base64 errors
             return set(), f"{path} of {prometheus.name!r} cannot be parsed ({type(e).__name__})"
-    return set(), f"{prometheus.name!r} has no upload of {path}, so its scrape targets cannot be checked"
+    return set(), f"{prometheus.name!r} has no upload or config writer of {path}, so its scrape targets cannot be checked"
 
 
 def _docker_names(subject: Subject) -> set[str]:
@@ -131,8 +156,9 @@ def _check_docker(containers: Sequence[Subject], config: RuleConfig, out: StackF
         return
     hosts: set[str] = set()
     problems = []
+    writers = [s for s in containers if role(s.props) == ROLE_CONFIG]
     for p in prometheus:
-        found, problem = _prometheus_hosts(p, config["prometheusConfigPath"])
+        found, problem = _prometheus_hosts(p, config["prometheusConfigPath"], writers)
         hosts |= found
         if problem:
             problems.append(problem)
