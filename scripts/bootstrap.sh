@@ -33,18 +33,13 @@ if [ "$want_engine" = 1 ]; then
   scripts/engine.sh
 fi
 if [ "$want_toolchain" = 1 ]; then
-  if command -v pulumi >/dev/null 2>&1; then
-    step "pulumi already on PATH: $(pulumi version)"
+  own_cli="${AISTACK_CACHE:-$HOME/.cache/aistack}/tools/pulumi-$(. scripts/versions.env; echo "$PULUMI_VERSION")/pulumi"
+  if command -v pulumi >/dev/null 2>&1 && [ "$(command -v pulumi)" != "$own_cli" ] && [ ! -x "$own_cli" ]; then
+    # An installed (official) Pulumi: use it; its plugins come from `pulumi plugin install` online.
+    step "pulumi already on PATH: $(pulumi version); install the plugins with \`pulumi plugin install\` if missing"
   else
-    step "building the Pulumi toolchain (cached by version; first run is long)"
-    scripts/build-toolchain.sh cli kubernetes
-  fi
-  . scripts/env.sh
-  if ! pulumi plugin ls 2>/dev/null | grep -q '^docker '; then
-    # The docker provider needs its Go module on the module proxy (scripts/versions.env pins it when available).
-    if ! scripts/build-toolchain.sh docker; then
-      echo "!! no docker provider plugin: with internet run \`pulumi plugin install resource docker $PULUMI_DOCKER_VERSION\`" >&2
-    fi
+    step "building the Pulumi toolchain: CLI, Python language host, docker and kubernetes plugins (cached by version; the first run is long)"
+    scripts/build-toolchain.sh cli kubernetes docker
   fi
 fi
 step "done in $(( $(date +%s) - start )) s; now: . scripts/env.sh"
