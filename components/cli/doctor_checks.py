@@ -117,6 +117,58 @@ def check_buildkit(info: dict[str, Any] | None) -> Check:
     return Check("buildkit", name, WARN, "`docker buildx` is not available", fix)
 
 
+CAP_SYS_RESOURCE = 24
+
+
+def _daemon_pid(root: str = "/", proc: str = "/proc") -> int | None:
+    """dockerd's pid: its pid file, else the process named dockerd."""
+    for candidate in ("var/run/docker.pid", "run/docker.pid"):
+        try:
+            return int(pathlib.Path(root, candidate).read_text().strip())
+        except (OSError, ValueError):
+            continue
+    for comm in pathlib.Path(proc).glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "dockerd":
+                return int(comm.parent.name)
+        except OSError:
+            continue
+    return None
+
+
+def memlock_state(pid: int, proc: str = "/proc") -> tuple[str | None, bool | None]:
+    """(the process's hard memlock limit, whether it holds CAP_SYS_RESOURCE); None where unreadable."""
+    hard = cap = None
+    try:
+        for line in pathlib.Path(proc, str(pid), "limits").read_text().splitlines():
+            if line.startswith("Max locked memory"):
+                hard = line.split()[4]
+        for line in pathlib.Path(proc, str(pid), "status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                cap = bool(int(line.split()[1], 16) >> CAP_SYS_RESOURCE & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return hard, cap
+
+
+def check_memlock(info: dict[str, Any] | None, root: str = "/", proc: str = "/proc") -> Check:
+    """`mlock: true` (the default) runs servers with an unlimited memlock ulimit: the engine must be able to set it."""
+    name = "memlock for --mlock"
+    pid = _daemon_pid(root, proc) if info is not None else None
+    if pid is None:
+        return Check("memlock", name, WARN, "not checked: no local Docker daemon process to inspect")
+    hard, cap = memlock_state(pid, proc)
+    if hard == "unlimited" or cap:
+        return Check("memlock", name, OK, f"the Docker daemon can give containers an unlimited memlock ulimit (hard limit {hard})")
+    if hard is None:
+        return Check("memlock", name, WARN, f"cannot read the limits of the Docker daemon (pid {pid})")
+    return Check("memlock", name, WARN,
+                 f"the Docker daemon's memlock hard limit is {hard} bytes and it cannot raise it: servers with "
+                 "`mlock: true` (the default) fail to start",
+                 "raise the daemon's limit (systemd: LimitMEMLOCK=infinity for docker.service), or set "
+                 "`mlock: false` on the CPU servers of this machine's stacks")
+
+
 def check_nvidia_runtime(info: dict[str, Any] | None, gpus: GpuDiscovery) -> Check:
     name = "NVIDIA container runtime"
     if not gpus.gpus:
@@ -360,6 +412,7 @@ def run_all(discover=discover_gpus) -> list[Check]:
     return [
         check_engine(info, via, why),
         check_buildkit(info),
+        check_memlock(info),
         check_gpus(gpus),
         check_nvidia_runtime(info, gpus),
         check_cpu(),

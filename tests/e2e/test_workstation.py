@@ -71,10 +71,7 @@ def stack(tmp_path_factory):
     shutil.copy2(ROOT / ".state" / "models" / "tiny-llama.gguf", project.dir / ".state" / "models")
     project.init_stack(STACK, {"aistack:gatewayApiKey": KEY})
     for path, value in (("aistack:docker.namePrefix", PREFIX), ("aistack:docker.networkSubnet", "172.29.181.0/24"),
-                        ("aistack:gateway.port", str(PORT)),
-                        # Engines whose daemon may not raise RLIMIT_MEMLOCK (nested or rootless dockerd) refuse
-                        # an unlimited memlock ulimit; the hardware e2e of --mlock belongs on a real host.
-                        ("aistack:cpuServers[0].mlock", "false")):
+                        ("aistack:gateway.port", str(PORT))):
         project.set_config(STACK, path, value)
     project.up = project.pulumi("up", "--yes", "--skip-preview", stack=STACK, timeout=2400)
     yield project

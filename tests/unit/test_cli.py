@@ -15,7 +15,7 @@ from unit_support import ROOT, SYSFS
 from components.cli.doctor_checks import FAIL, OK, WARN, check_cpu, check_gpus, check_nvidia_runtime
 from components.hardware.gpus import discover_gpus
 
-DOCTOR_IDS = ["engine", "buildkit", "gpus", "nvidia-runtime", "cpu", "pulumi", "plugin-docker", "plugin-kubernetes",
+DOCTOR_IDS = ["engine", "buildkit", "memlock", "gpus", "nvidia-runtime", "cpu", "pulumi", "plugin-docker", "plugin-kubernetes",
               "venv", "tiny-model"]
 
 
@@ -193,3 +193,25 @@ def test_cpu_check_reads_the_topology():
     assert "16 physical cores, 32 logical CPUs, SMT on (2 threads/core), 2 L3 domain(s) " \
            "(L3 0: CPUs 0-7,16-23; L3 1: CPUs 8-15,24-31)" in check.detail
     assert check_cpu(str(SYSFS / "no-such-machine")).status == FAIL
+
+
+def _proc(tmp_path, hard: str, cap_eff: str):
+    (tmp_path / "run").mkdir(exist_ok=True)
+    (tmp_path / "run" / "docker.pid").write_text("42\n")
+    proc = tmp_path / "proc" / "42"
+    proc.mkdir(parents=True, exist_ok=True)
+    (proc / "limits").write_text(f"Limit Soft Hard Units\nMax locked memory         {hard}    {hard}    bytes\n")
+    (proc / "status").write_text(f"Name:\tdockerd\nCapEff:\t{cap_eff}\n")
+    return str(tmp_path), str(tmp_path / "proc")
+
+
+def test_doctor_memlock_check_warns_when_the_daemon_cannot_raise_memlock(tmp_path):
+    from components.cli.doctor_checks import OK, WARN, check_memlock
+
+    root, proc = _proc(tmp_path, "8388608", "000001fffeffffff")  # no CAP_SYS_RESOURCE
+    check = check_memlock({"ServerVersion": "20.10"}, root, proc)
+    assert check.status == WARN and "8388608" in check.detail and "mlock: false" in check.fix
+    root, proc = _proc(tmp_path, "unlimited", "000001fffeffffff")
+    assert check_memlock({"ServerVersion": "20.10"}, root, proc).status == OK
+    root, proc = _proc(tmp_path, "8388608", "000001ffffffffff")  # CAP_SYS_RESOURCE held
+    assert check_memlock({"ServerVersion": "20.10"}, root, proc).status == OK
