@@ -169,3 +169,22 @@ def test_config_files_reach_read_only_workloads_through_a_hardened_writer(resour
     assert "nginx.conf" in files and "api-keys.map" in files
     assert "test-gateway-key" in files["api-keys.map"] and "test-gateway-key" not in files["nginx.conf"]
     assert label(gateway, "aistack.dev/config-writer")  # a new writer (changed files) replaces the workload
+
+
+def test_a_model_that_fails_its_checksum_stops_the_deploy_naming_the_model(monkeypatch):
+    import pulumi
+
+    from components.testing import capture
+
+    original = capture._Mocks.new_resource
+
+    def fetch_fails(self, args):
+        rid, outputs = original(self, args)
+        if args.typ == CONTAINER and args.inputs.get("name") == "aistack-fetch-tiny":
+            outputs.update(exitCode=1, containerLogs="model tiny: content checksum mismatch; expected sha256 081e, got 5d1c")
+        return rid, outputs
+
+    monkeypatch.setattr(capture._Mocks, "new_resource", fetch_fails)
+    with pytest.raises(pulumi.RunError) as err:
+        capture.capture_resources("local")
+    assert "model tiny: provisioning failed (exit 1): model tiny: content checksum mismatch" in str(err.value)
