@@ -12,7 +12,8 @@ ulimits, mounts, health check, ports, environment, command and network aliases. 
   container names as DNS names, so the generated nginx/Prometheus configs resolve unchanged.
 - The gateway gets `depends_on` (healthy) every service its config names (nginx upstreams; the config comes as
   uploaded files or through a one-shot config writer's env), as the program orders it after the servers.
-- A published port that is busy on 127.0.0.1 moves to a free one.
+- A published port that is busy on 127.0.0.1 moves to a free one; `$` is escaped as `$$` (compose would
+  interpolate it; the program's strings are literal).
 - One-shot containers (`restart: no`, attached, e.g. the model fetcher) become `depends_on:
   service_completed_successfully` of every service that mounts a volume they write.
 """
@@ -82,6 +83,17 @@ def _decoded(env: str) -> str:
         return base64.b64decode(value, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return value
+
+
+def _escape_dollars(v):
+    """Compose interpolates `$VAR` in every value; the program's strings are literal (shell scripts in entrypoints)."""
+    if isinstance(v, str):
+        return v.replace("$", "$$")
+    if isinstance(v, list):
+        return [_escape_dollars(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _escape_dollars(x) for k, x in v.items()}
+    return v
 
 
 def _num(v) -> int:
@@ -228,6 +240,7 @@ def generate(resources, out: pathlib.Path) -> dict:
                 s["depends_on"][other] = {"condition": "service_healthy" if "healthcheck" in o else "service_started"}
         if not s["depends_on"]:
             del s["depends_on"]
+    doc["services"] = _escape_dollars(doc["services"])
     for v in sorted(used_volumes):
         doc["volumes"][v] = {"name": f"{PREFIX}-{v}"}
         if v in volumes and volumes[v].props.get("labels"):
