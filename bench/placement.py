@@ -165,11 +165,17 @@ def summarize(runs: list[dict]) -> dict:
         if not all(sel.values()):
             continue
         med = {name: statistics.median(x["aggregate"] for x in xs) for name, xs in sel.items()}
-        bound = "< " if any(x.get("upper_bound") for x in sel["naive"]) else ""
+        bound = {name: "< " if any(x.get("upper_bound") for x in xs) else "" for name, xs in sel.items()}
         summary[test] = dict(med, planned_over_naive=med["planned"] / med["naive"],
-                             planned_over_unpinned=med["planned"] / med["unpinned"], runs=len(sel["planned"]))
-        print(f"| {test} | {med['planned']:.1f} | {med['unpinned']:.1f} | {bound}{med['naive']:.1f} | "
-              f"{'> ' if bound else ''}{med['planned'] / med['naive']:.2f}x | {med['planned'] / med['unpinned']:.2f}x | "
+                             planned_over_unpinned=med["planned"] / med["unpinned"], runs=len(sel["planned"]),
+                             upper_bounds=[n for n, b in bound.items() if b])
+
+        def ratio(a: str, b: str) -> str:
+            mark = "" if not bound[a] and not bound[b] else "> " if bound[b] and not bound[a] else "? "
+            return f"{mark}{med[a] / med[b]:.2f}x"
+
+        print(f"| {test} | {bound['planned']}{med['planned']:.1f} | {bound['unpinned']}{med['unpinned']:.1f} | "
+              f"{bound['naive']}{med['naive']:.1f} | {ratio('planned', 'naive')} | {ratio('planned', 'unpinned')} | "
               f"{len(sel['planned'])} |")
     return summary
 
