@@ -197,3 +197,10 @@ def test_protected_data_volume_passes():
 
 def test_scratch_volume_is_not_a_data_volume():
     assert violations("DAT-01", VOLUME, {"name": "scratch"}) == []
+
+
+@pytest.mark.parametrize("one_shot_role, checked", [("model-fetch", False), ("config", False), ("inference", True)])
+def test_one_shot_containers_need_no_health_check(one_shot_role, checked):
+    labels = [{"label": "aistack.dev/role", "value": one_shot_role}, {"label": "aistack.dev/workload", "value": "x"}]
+    props = with_(without(INFERENCE, "healthcheck"), "labels", labels)
+    assert bool(violations("CTR-14", CONTAINER, props)) is checked

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pulumi_policy import Severity
 
-from ..conventions import ROLE_MODEL_FETCH
+from ..conventions import ROLE_CONFIG, ROLE_MODEL_FETCH
 from ..core import ADVISORY, DOCKER, KUBERNETES, Findings, ResourceRule, RuleConfig, cis_docker
 from ..docker import role
 from ..k8s import require_pod
+
+ONE_SHOT_ROLES = (ROLE_MODEL_FETCH, ROLE_CONFIG)
 from ..subject import Kind, Subject
 from ..values import as_list, as_map
 
 
 def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
-    if role(subject.props) == ROLE_MODEL_FETCH:
-        out.not_applicable("one-shot model-fetch container")
+    if role(subject.props) in ONE_SHOT_ROLES:
+        out.not_applicable(f"one-shot {role(subject.props)} container")
     tests = [str(t) for t in as_list(as_map(subject.props.get("healthcheck")).get("tests"))]
     if not tests:
         out.fail("healthcheck.tests", "must be set (e.g. CMD curl -fsS http://127.0.0.1:8080/health)")
@@ -24,7 +26,7 @@ def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
 
 def check_pod(subject: Subject, config: RuleConfig, out: Findings) -> None:
     pod = require_pod(subject)
-    if pod.is_batch or pod.role == ROLE_MODEL_FETCH:
+    if pod.is_batch or pod.role in ONE_SHOT_ROLES:
         out.not_applicable(f"{pod.kind} runs to completion")
     for c in pod.containers("containers"):
         if not c.spec.get("readinessProbe"):
