@@ -22,7 +22,7 @@ def llama_args(server: CpuServerConfig | None, model_file: str, alias: str, thre
         "--metrics", "--no-webui",
     ]
     if mlock:
-        args.append("--mlock")
+        args += ["--load-mode", "mmap+mlock"]  # the flag of the llama.cpp both image sources pin (b11669)
     if gpu_layers is not None:
         args += ["--n-gpu-layers", str(gpu_layers)]
     return tuple(args + list(extra))

@@ -77,7 +77,7 @@ def test_cpu_servers_mlock_threads_and_health(resources):
     props = containers(resources)["aistack-cpu-a"]
     args = props["command"]
     assert args[args.index("--threads") + 1] == "4"
-    assert "--mlock" in args and "--metrics" in args
+    assert args[args.index("--load-mode") + 1] == "mmap+mlock" and "--metrics" in args
     assert {"name": "memlock", "soft": -1, "hard": -1} in props["ulimits"]
     assert props["healthcheck"]["tests"][-1] == "http://127.0.0.1:8080/health"
     models = [m for m in props["mounts"] if m["target"] == "/models"]

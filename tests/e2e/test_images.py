@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 import subprocess
+import time
+import urllib.request
 
 import pytest
 
@@ -83,3 +85,33 @@ def test_images_run_under_the_stack_constraints(built):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all smoke tests passed" in proc.stdout
     assert "ok    llama-cpu: serves a model" in proc.stdout
+
+
+def test_llama_server_accepts_the_arguments_the_program_gives_it(built):
+    """The program's llama.cpp flags (mlock on, as for a real model) against the image's llama-server."""
+    from components.testing.capture import capture_resources
+
+    servers = {r.props["name"]: r.props for r in capture_resources("local", overrides={"cpuServers": [
+        {"name": "tiny", "model": "tiny", "cores": 1, "memoryGib": 0.5, "contextSize": 256, "mlock": True}]})
+        if r.type == "docker:index/container:Container"}
+    args = servers["aistack-tiny"]["command"]
+    assert args[args.index("--load-mode") + 1] == "mmap+mlock"
+    models = ROOT / ".state" / "models"
+    name = "aistack-e2e-args"
+    docker("rm", "-f", name)
+    run = docker("run", "-d", "--name", name, "--read-only", "--cap-drop", "ALL", "--user", "65532:65532",
+                 "--tmpfs", "/tmp", "-v", f"{models}:/models:ro", "-p", "127.0.0.1::8080", built["llama-cpu"][0], *args)
+    try:
+        assert run.returncode == 0, run.stderr
+        port = docker("port", name, "8080").stdout.split(":")[-1].strip()
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                time.sleep(1)
+        else:
+            raise AssertionError("llama-server did not answer /health:\n" + docker("logs", name).stderr[-2000:])
+    finally:
+        docker("rm", "-f", name)
