@@ -35,6 +35,9 @@ class _Mocks(pulumi.runtime.Mocks):
         if args.typ == "docker:index/container:Container":
             outputs.setdefault("exitCode", 0)
             outputs.setdefault("containerLogs", "")
+        metadata = outputs.get("metadata")
+        if args.typ.startswith("kubernetes:") and isinstance(metadata, dict) and not metadata.get("name"):
+            outputs["metadata"] = {**metadata, "name": f"{args.name}-a1b2c3d4"}  # the provider's auto-naming
         self.resources.append(
             CapturedResource(args.typ, args.name, f"urn:pulumi:test::aistack::{args.typ}::{args.name}", dict(args.inputs))
         )

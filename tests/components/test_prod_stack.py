@@ -157,7 +157,10 @@ def test_api_key_lives_in_a_secret_not_in_config(resources):
         assert "test-gateway-key" not in str(cm), name
     deployment = pod(of_type(resources, "Deployment")["gateway"])
     sources = next(v for v in deployment["volumes"] if v["name"] == "config")["projected"]["sources"]
-    assert any("secret" in s for s in sources)
+    # No fixed name: a changed key gets a new Secret name, which rolls the gateway pods.
+    assert "name" not in secrets["gateway-files"]["metadata"]
+    assert {"gateway-files-a1b2c3d4", "gateway-config-a1b2c3d4"} == {
+        (src.get("secret") or src.get("configMap"))["name"] for src in sources}
 
 
 # --- NetworkPolicy graph -----------------------------------------------------------------------------

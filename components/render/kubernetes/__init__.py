@@ -1,7 +1,6 @@
 """The cluster target: pulumi-kubernetes resources in one namespace, monitoring through kube-prometheus-stack."""
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Callable
 
 import pulumi
@@ -16,10 +15,6 @@ from .network import Peers, network_policies
 from .pod import PodContext, file_key, pod_template, selector
 
 DATA_LABELS = {"aistack.dev/data": "true", "aistack.dev/retain": "true"}
-
-
-def _digest_of(content: str) -> str:
-    return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
 class KubernetesRenderer:
@@ -108,7 +103,7 @@ class KubernetesRenderer:
             )
         return self._pvcs[spec.name]
 
-    def _fetch_job(self, model, models_pvc: Any) -> k8s.batch.v1.Job:
+    def _fetch_job(self, model, pvc: k8s.core.v1.PersistentVolumeClaim) -> k8s.batch.v1.Job:
         if model.name not in self._fetch_jobs:
             labels = {"aistack.dev/role": "model-fetch", "aistack.dev/workload": f"fetch-{model.name}",
                       "aistack.dev/component": "Models"}
@@ -118,13 +113,20 @@ class KubernetesRenderer:
             self._fetch_jobs[model.name] = k8s.batch.v1.Job(
                 f"fetch-{model.name}",
                 metadata=self._meta(f"fetch-{model.name}", labels),
-                spec=fetch_job_spec(model, self._image_ref("model-fetch"), models_pvc, labels, hf_secret),
-                opts=self._ns_opts(self.parent, depends_on=[self._pvcs["models"]]),
+                spec=fetch_job_spec(model, self._image_ref("model-fetch"), pvc.metadata.name, labels, hf_secret),
+                opts=self._ns_opts(self.parent, depends_on=[pvc]),
             )
         return self._fetch_jobs[model.name]
 
+    def _config_meta(self, labels: dict[str, str] | None = None) -> dict[str, Any]:
+        """No fixed name: Pulumi names it `<resource>-<suffix>` and replaces it under a new name when its data
+        changes, so the pods that reference it roll (secrets included, without putting a hash of them anywhere)."""
+        meta = self._meta("", labels)
+        del meta["name"]
+        return meta
+
     def _secret(self, name: str, data: dict[str, Any], parent: pulumi.Resource) -> k8s.core.v1.Secret:
-        return k8s.core.v1.Secret(name, metadata=self._meta(name), string_data=data, type="Opaque", opts=self._ns_opts(parent))
+        return k8s.core.v1.Secret(name, metadata=self._config_meta(), string_data=data, type="Opaque", opts=self._ns_opts(parent))
 
     # -- workloads --------------------------------------------------------------------------------
     def workload(self, wl: Workload, parent: pulumi.Resource) -> RenderedWorkload:
@@ -138,19 +140,16 @@ class KubernetesRenderer:
         fetched = [m for m in wl.models if not m.snapshot_repo]
         if fetched:
             assert wl.models_volume is not None, "a workload with models declares its models volume"
-            models_pvc = pvc_names.get(wl.models_volume.name) or self.pvc(wl.models_volume).metadata.name
+            models_pvc = self.pvc(wl.models_volume)
             depends_on += [self._fetch_job(m, models_pvc) for m in fetched]
             init.append(wait_for_models(tuple(fetched), self._image_ref("model-fetch"), wl.security.user, "models"))
-        annotations: list[tuple[str, Any]] = []
         if files:
             cm = k8s.core.v1.ConfigMap(
-                f"{wl.name}-config", metadata=self._meta(f"{wl.name}-config", wl.labels),
+                f"{wl.name}-config", metadata=self._config_meta(wl.labels),
                 data={file_key(f.name): f.content for f in files}, opts=self._ns_opts(parent),
             )
             made.append(cm)
             ctx["config_map"] = cm.metadata.name
-            # Pods restart when their configuration changes.
-            annotations.append(("aistack.dev/config-hash", pulumi.Output.all(*[f.content for f in files]).apply(lambda c: _digest_of("".join(c)))))
         if secret_files:
             sec = self._secret(f"{wl.name}-files", {file_key(f.name): pulumi.Output.secret(f.content) for f in secret_files}, parent)
             made.append(sec)
@@ -159,7 +158,7 @@ class KubernetesRenderer:
             sec = self._secret(f"{wl.name}-env", {k: pulumi.Output.secret(v) for k, v in wl.secret_env}, parent)
             made.append(sec)
             ctx["env_secret"] = sec.metadata.name
-        template = pod_template(wl, PodContext(**ctx, init_containers=tuple(init), annotations=tuple(annotations)))
+        template = pod_template(wl, PodContext(**ctx, init_containers=tuple(init)))
         replicas = len(wl.replicas)
         strategy = ({"type": "Recreate"} if any(not m.volume.shared for m in wl.volumes if not m.read_only) else
                     {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0 if wl.resources.gpu else 1, "maxUnavailable": 1}})

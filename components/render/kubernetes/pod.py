@@ -28,7 +28,6 @@ class PodContext:
     runtime_class: str = "nvidia"
     gpu_taint_key: str = "nvidia.com/gpu"
     init_containers: tuple[dict[str, Any], ...] = ()  # e.g. waiting for verified models
-    annotations: tuple[tuple[str, Any], ...] = ()
 
 
 def selector(wl: Workload) -> dict[str, str]:
@@ -206,7 +205,4 @@ def pod_template(wl: Workload, ctx: PodContext) -> dict[str, Any]:
     if wl.resources.gpu is not None:
         spec["runtimeClassName"] = ctx.runtime_class
         spec["tolerations"] = [{"key": ctx.gpu_taint_key, "operator": "Exists", "effect": "NoSchedule"}]
-    metadata: dict[str, Any] = {"labels": dict(wl.labels)}
-    if ctx.annotations:
-        metadata["annotations"] = dict(ctx.annotations)
-    return {"metadata": metadata, "spec": spec}
+    return {"metadata": {"labels": dict(wl.labels)}, "spec": spec}
