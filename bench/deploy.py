@@ -69,14 +69,9 @@ def engine_allows_unlimited_memlock() -> bool:
     return "rlimit" not in (p.stdout or "")
 
 
-def llama_accepts_mlock(image: str = "aistack/llama-cpu:0.1.0") -> bool:
-    p = run(["docker", "run", "--rm", image, "--help"], check=False)[1]
-    return "--mlock" in (p.stdout or "")
-
-
 def bench_config(stack: str) -> tuple[dict, list[str]]:
     """The stack's config for both sides: own names, subnet and a free gateway port, so a deployed stack on the
-    same engine is never touched; `mlock: false` where this engine or image cannot run `--mlock` servers."""
+    same engine is never touched; `mlock: false` where this engine cannot give servers an unlimited memlock."""
     import sys as _sys
 
     from _common import ROOT
@@ -93,8 +88,6 @@ def bench_config(stack: str) -> tuple[dict, list[str]]:
     if not engine_allows_unlimited_memlock():
         notes.append("this engine may not give a container an unlimited memlock ulimit (the daemon cannot raise "
                      "RLIMIT_MEMLOCK)")
-    if not llama_accepts_mlock():
-        notes.append("the llama-cpu image's llama-server rejects `--mlock` (newer llama.cpp: `--load-mode`)")
     if notes:
         raw["cpuServers"] = [dict(srv, mlock=False) for srv in raw.get("cpuServers") or []]
         notes.append("so both sides run the CPU servers with `mlock: false`")
