@@ -35,7 +35,6 @@ class KubernetesRenderer:
         self.workloads: list[Workload] = []
         self._pvcs: dict[str, k8s.core.v1.PersistentVolumeClaim] = {}
         self._fetch_jobs: dict[str, k8s.batch.v1.Job] = {}
-        self._monitoring_ns: k8s.core.v1.Namespace | None = None
         self._monitoring_release: Any = None
         self._pending_monitors: tuple[MonitoringSpec, pulumi.ResourceOptions] | None = None
         self.image_provider: Callable[[str], Any] | None = None  # set by the platform: name -> image reference
@@ -216,7 +215,7 @@ class KubernetesRenderer:
     def monitoring(self, spec: MonitoringSpec, image_for, parent: pulumi.Resource) -> list[Any]:
         kc = self.cfg.kubernetes
         made: list[Any] = []
-        mon_ns = self._monitoring_ns = self._namespace(self.mon_ns_name, "monitoring-namespace")
+        mon_ns = self._namespace(self.mon_ns_name, "monitoring-namespace")
         if spec.grafana and spec.grafana_admin_password is not None:
             made.append(k8s.core.v1.Secret(
                 mon.GRAFANA_ADMIN_SECRET, metadata=self._meta(mon.GRAFANA_ADMIN_SECRET, namespace=self.mon_ns_name),
