@@ -1,4 +1,7 @@
-"""Alert rules, the same on both targets: generated from the thresholds in `aistack:monitoring.alerts`."""
+"""Alert rules, the same on both targets: generated from the thresholds in `aistack:monitoring.alerts`.
+
+Container series are selected by `image!=""` (real containers) and named by `name` (Docker's cAdvisor) or `pod`
+(the kubelet's): one expression works on both."""
 from __future__ import annotations
 
 import yaml
@@ -28,18 +31,18 @@ def alert_rules(alerts) -> dict:
                     {
                         "alert": "ContainerNearMemoryLimit",
                         "expr": (
-                            'container_memory_working_set_bytes{name=~".+"} / '
-                            f'(container_spec_memory_limit_bytes{{name=~".+"}} > 0) > {alerts.memory_ratio}'
+                            'container_memory_working_set_bytes{image!=""} / '
+                            f'(container_spec_memory_limit_bytes{{image!=""}} > 0) > {alerts.memory_ratio}'
                         ),
                         "for": "5m",
                         "labels": {"severity": "warning"},
-                        "annotations": {"summary": "{{ $labels.name }} uses {{ $value | humanizePercentage }} of its memory limit"},
+                        "annotations": {"summary": "{{ $labels.name }}{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit"},
                     },
                     {
                         "alert": "ContainerOomKilled",
-                        "expr": 'increase(container_oom_events_total{name=~".+"}[10m]) > 0',
+                        "expr": 'increase(container_oom_events_total{image!=""}[10m]) > 0',
                         "labels": {"severity": "critical"},
-                        "annotations": {"summary": "{{ $labels.name }} was OOM-killed"},
+                        "annotations": {"summary": "{{ $labels.name }}{{ $labels.pod }} was OOM-killed"},
                     },
                     {
                         "alert": "InferenceLatencyHigh",

@@ -251,6 +251,10 @@ def test_same_alerts_and_dashboards_as_the_workstation(resources):
     shipped = {name for name, _ in dashboards()}
     found = {k for m in maps.values() if m["metadata"]["labels"].get("grafana_dashboard") == "1" for k in m["data"]}
     assert found == shipped and len(shipped) >= 3
+    # Container series are selected the same way on both targets: no Docker-only `name` matchers.
+    exprs = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]] + [
+        body for m in maps.values() if m["metadata"]["labels"].get("grafana_dashboard") == "1" for body in m["data"].values()]
+    assert not [e for e in exprs if "name=~" in e]
     dcgm = of_type(resources, "ServiceMonitor")["dcgm-exporter"]["spec"]
     assert dcgm["namespaceSelector"]["matchNames"] == ["gpu-operator"]
 

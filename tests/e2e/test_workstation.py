@@ -121,6 +121,9 @@ def test_prometheus_scrapes_the_server(stack):
         return [t for t in body["data"]["activeTargets"]
                 if t["labels"].get("job") == "inference" and t["labels"].get("workload") == "tiny" and t["health"] == "up"]
     assert wait_for(server_up, "the tiny server's scrape target to be up", 120)
+    status, body = http("/prometheus/api/v1/rules")
+    loaded = {r["name"] for g in body["data"]["groups"] for r in g["rules"]}
+    assert {"InferenceServerDown", "ContainerNearMemoryLimit", "ContainerOomKilled", "GpuHot"} <= loaded, body
 
 
 def test_second_up_changes_nothing(stack):
