@@ -8,10 +8,10 @@ from ..conventions import ROLE_CONFIG, ROLE_MODEL_FETCH
 from ..core import ADVISORY, DOCKER, KUBERNETES, Findings, ResourceRule, RuleConfig, cis_docker
 from ..docker import role
 from ..k8s import require_pod
-
-ONE_SHOT_ROLES = (ROLE_MODEL_FETCH, ROLE_CONFIG)
 from ..subject import Kind, Subject
 from ..values import as_list, as_map
+
+ONE_SHOT_ROLES = (ROLE_MODEL_FETCH, ROLE_CONFIG)
 
 
 def check_docker(subject: Subject, config: RuleConfig, out: Findings) -> None:
