@@ -11,7 +11,9 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 
 from _common import ROOT, run
 
@@ -53,40 +55,38 @@ class TempStack:
         self.config = config
 
     def __enter__(self) -> "TempStack":
+        sys.path.insert(0, str(ROOT))
+        from components.testing.scratch import ScratchProject
+
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="aistack-bench-stack-"))
-        self.dir = self.tmp / "project"
-        ignore = shutil.ignore_patterns(".venv", ".git", ".state", "__pycache__", "bench", "tests", "docs", "*.pyc")
-        shutil.copytree(ROOT, self.dir, ignore=ignore)
-        (self.dir / ".venv").symlink_to(ROOT / ".venv")
-        if (ROOT / ".state" / "models").exists():
-            shutil.copytree(ROOT / ".state" / "models", self.dir / ".state" / "models")
+        self.project = ScratchProject(self.tmp, env=self.env)
         if self.config is not None:
-            doc = {"config": {f"aistack:{k}": v for k, v in self.config.items()}}
-            (self.dir / f"Pulumi.{self.stack}.yaml").write_text(json.dumps(doc, indent=2) + "\n")
-        (self.tmp / "backend").mkdir()
-        self.env.update(PULUMI_BACKEND_URL=f"file://{self.tmp / 'backend'}", PULUMI_CONFIG_PASSPHRASE="bench")
-        self.pulumi("stack", "init", self.stack, "--non-interactive")
-        self.pulumi("config", "set", "--secret", "aistack:gatewayApiKey", "bench-gateway-key")
-        self.pulumi("config", "set", "--secret", "aistack:grafanaAdminPassword", "bench-grafana-password")
+            self.project.write_stack_config(self.stack, self.config)
+        self.project.init_stack(self.stack, {"aistack:gatewayApiKey": "bench-gateway-key",
+                                             "aistack:grafanaAdminPassword": "bench-grafana-password"})
         return self
 
-    def result(self, *args: str, check=True):
-        """(seconds, CompletedProcess) of `pulumi ARGS --stack STACK`."""
-        return run(["pulumi", *args, "--stack", self.stack] if args[0] != "stack" else ["pulumi", *args],
-                   env=self.env, cwd=self.dir, check=check)
+    def result(self, *args: str, check=True) -> tuple[float, subprocess.CompletedProcess]:
+        """(seconds, CompletedProcess) of `pulumi ARGS --stack STACK --non-interactive`."""
+        t0 = time.perf_counter()
+        p = self.project.pulumi(*args, stack=self.stack, check=False, timeout=3600)
+        dt = time.perf_counter() - t0
+        if check and p.returncode != 0:
+            raise RuntimeError(f"pulumi {' '.join(args)} failed ({p.returncode}):\n{(p.stdout + p.stderr)[-3000:]}")
+        return dt, p
 
     def pulumi(self, *args: str, check=True) -> float:
         return self.result(*args, check=check)[0]
 
     def up(self) -> float:
-        return self.pulumi("up", "--yes", "--skip-preview", "--non-interactive")
+        return self.pulumi("up", "--yes", "--skip-preview")
 
     def preview(self, expect_no_changes=True) -> float:
-        return self.pulumi("preview", "--non-interactive", *(["--expect-no-changes"] if expect_no_changes else []))
+        return self.pulumi("preview", *(["--expect-no-changes"] if expect_no_changes else []))
 
     def resource_count(self) -> int:
         """Resources in the stack's state (0 when there is none)."""
-        _, p = self.result("stack", "export", "--stack", self.stack, check=False)
+        _, p = self.result("stack", "export", check=False)
         try:
             return len(json.loads(p.stdout).get("deployment", {}).get("resources") or [])
         except ValueError:
@@ -94,8 +94,8 @@ class TempStack:
 
     def __exit__(self, *exc) -> None:
         try:
-            self.pulumi("destroy", "--yes", "--non-interactive", "--skip-preview", check=False)
-            self.pulumi("stack", "rm", "--yes", "--force", self.stack, check=False)
+            self.pulumi("destroy", "--yes", "--skip-preview", check=False)
+            self.pulumi("stack", "rm", "--yes", "--force", check=False)
             # data volumes are retained on delete by design; the bench's own (its name prefix) go too
             prefix = ((self.config or {}).get("docker") or {}).get("namePrefix")
             if prefix and prefix != "aistack":

@@ -139,11 +139,11 @@ def pulumi_runs(stack: str, runs: int, config: dict) -> dict:
     try:
         for _ in range(runs):
             with TempStack(stack, env, config) as s:
-                dt, up = s.result("up", "--yes", "--skip-preview", "--non-interactive", check=False)
+                dt, up = s.result("up", "--yes", "--skip-preview", check=False)
                 if up.returncode != 0:
                     return {"error": f"`pulumi up` failed after {dt:.1f} s ({s.resource_count()} resources in state, "
                                      f"with the stack and providers): "
-                                     + error_summary(RuntimeError("pulumi up\n" + up.stdout))}
+                                     + error_summary(RuntimeError("pulumi up\n" + up.stdout + up.stderr))}
                 res["cold_s"].append(dt)
                 res["noop_s"].append(s.up())
     except RuntimeError as exc:

@@ -46,12 +46,12 @@ def main(argv=None) -> int:
                           f"deployed: median {m:.2f} s over {runs} ({', '.join(f'{x:.2f}' for x in res['preview_empty_s'])})")
                     write_json(a.json, res)
                     return 0
-                res["up_s"], up = s.result("up", "--yes", "--skip-preview", "--non-interactive", check=False)
+                res["up_s"], up = s.result("up", "--yes", "--skip-preview", check=False)
                 if up.returncode == 0:
                     res["preview_s"] = [s.preview() for _ in range(runs)]
                 else:
                     # the proxy: the same engine work on the stack as far as `up` got (all but the failed resources)
-                    res["up_error"] = error_summary(RuntimeError("pulumi up\n" + up.stdout))
+                    res["up_error"] = error_summary(RuntimeError("pulumi up\n" + up.stdout + up.stderr))
                     res["resources_deployed"] = s.resource_count()
                     res["preview_partial_s"] = [s.preview(expect_no_changes=False) for _ in range(runs)]
         except RuntimeError as exc:

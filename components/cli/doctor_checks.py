@@ -9,12 +9,12 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Any
 
+from ..docker_api import engine_get
 from ..hardware.gpus import GpuDiscovery, discover_gpus
 from ..hardware.topology import format_cpu_list, read_sysfs
 from .common import ROOT
@@ -48,17 +48,6 @@ def _run(cmd: list[str], timeout: float = 20) -> subprocess.CompletedProcess | N
 # --- Docker ----------------------------------------------------------------------------------------------------
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float = 5):
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self._path)
-
-
 def docker_info() -> tuple[dict[str, Any] | None, str, str]:
     """(engine info or None, how it was reached, why not). Unix socket first, then the docker CLI."""
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
@@ -66,13 +55,10 @@ def docker_info() -> tuple[dict[str, Any] | None, str, str]:
     if host.startswith("unix://"):
         path = host[len("unix://"):]
         try:
-            conn = _UnixHTTPConnection(path)
-            conn.request("GET", "/info")
-            resp = conn.getresponse()
-            body = resp.read()
-            if resp.status == 200:
-                return json.loads(body), host, ""
-            why = f"{host} answered HTTP {resp.status}"
+            status, body = engine_get("/info", path)
+            if status == 200:
+                return body, host, ""
+            why = f"{host} answered HTTP {status}"
         except FileNotFoundError:
             why = f"{path} does not exist"
         except PermissionError:

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from .project import ScratchProject
+from components.testing.scratch import ScratchProject
 
 
 def pytest_configure(config):

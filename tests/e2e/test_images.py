@@ -14,7 +14,7 @@ from components.config.load import config_from_stack_file
 from components.images import image_spec
 from components.program import load_and_plan
 
-from .project import ROOT
+from components.testing.scratch import ROOT
 
 pytestmark = pytest.mark.e2e
 OFFLINE_IMAGES = ("llama-cpu", "gateway", "prometheus", "node-exporter", "model-fetch")

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from .project import ROOT, ScratchProject
+from components.testing.scratch import ScratchProject
 
 pytestmark = pytest.mark.e2e
 STACK = "local"
@@ -67,8 +67,7 @@ def stack(tmp_path_factory):
         pytest.fail("no `pulumi` on PATH: run scripts/bootstrap.sh --all, then `. scripts/env.sh`")
     remove_leftovers()
     project = ScratchProject(tmp_path_factory.mktemp("workstation"))
-    (project.dir / ".state" / "models").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / ".state" / "models" / "tiny-llama.gguf", project.dir / ".state" / "models")
+    assert (project.dir / ".state" / "models" / "tiny-llama.gguf").exists(), "run scripts/bootstrap.sh (tiny model)"
     project.init_stack(STACK, {"aistack:gatewayApiKey": KEY})
     for path, value in (("aistack:docker.namePrefix", PREFIX), ("aistack:docker.networkSubnet", "172.29.181.0/24"),
                         ("aistack:gateway.port", str(PORT))):

@@ -3,39 +3,26 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import pathlib
-import socket
 import urllib.parse
 
 import pulumi
 import pulumi_docker as docker
 
+from ...docker_api import DEFAULT_SOCKET, engine_get
 from ...spec import ImageSpec
 from ..base import RenderedImage
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str):
-        super().__init__("localhost")
-        self._path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self._path)
-
-
-def local_image_size(image_id: str, socket_path: str = "/var/run/docker.sock") -> int:
+def local_image_size(image_id: str, socket_path: str = DEFAULT_SOCKET) -> int:
     """Size of a local image, read from the engine's API (0 when unknown, e.g. during preview)."""
     if not image_id:
         return 0
     try:
-        conn = _UnixHTTPConnection(socket_path)
-        conn.request("GET", f"/images/{urllib.parse.quote(image_id)}/json")
-        response = conn.getresponse()
-        return int(json.loads(response.read()).get("Size", 0)) if response.status == 200 else 0
-    except OSError:
+        status, body = engine_get(f"/images/{urllib.parse.quote(image_id)}/json", socket_path)
+    except (OSError, ValueError, http.client.HTTPException):
         return 0
+    return int(body.get("Size", 0)) if status == 200 else 0
 
 
 def context_digest(spec: ImageSpec) -> str:
